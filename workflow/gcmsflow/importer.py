@@ -1,0 +1,112 @@
+"""Import a raw GC-MS run into a unit-mass scan cube, choosing the reader by file content."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .andi import RawScans, read_andi
+from .errors import GcmsflowError
+from .scancube import ScanCube
+
+NETCDF3_MAGIC = (b"CDF\x01", b"CDF\x02")
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def sniff_format(path: str | os.PathLike) -> str:
+    """Name the format of ``path`` from its first bytes: ``andi`` or raise a one-line error."""
+    path = Path(path)
+    if not path.exists():
+        raise GcmsflowError(path, "file not found")
+    if path.is_dir():
+        raise GcmsflowError(path, "is a folder, not a supported run file")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as err:
+        raise GcmsflowError(path, f"cannot be read ({err.strerror})") from None
+    if not head:
+        raise GcmsflowError(path, "file is empty")
+    if head[:4] in NETCDF3_MAGIC:
+        return "andi"
+    if head == HDF5_MAGIC:
+        raise GcmsflowError(path, "netCDF-4/HDF5 ANDI files are not supported yet; convert to netCDF-3")
+    raise GcmsflowError(path, "unrecognised file content (supported: ANDI-MS netCDF-3 .cdf)")
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def validate_raw(raw: RawScans, path: str) -> None:
+    """Refuse runs whose scans cannot be trusted, naming the first bad scan."""
+    n = raw.times_s.size
+    if n == 0:
+        raise GcmsflowError(path, "contains no scans")
+    if raw.scan_index.size != n or raw.point_count.size != n:
+        raise GcmsflowError(path, "scan_index/point_count length differs from the number of scan times")
+    if np.any(raw.point_count < 0) or np.any(raw.scan_index < 0):
+        raise GcmsflowError(path, "negative scan_index or point_count")
+    ends = raw.scan_index + raw.point_count
+    if ends.max(initial=0) > raw.mass.size or raw.mass.size != raw.intensity.size:
+        raise GcmsflowError(path, "point lists are shorter than scan_index + point_count (truncated file?)")
+    bad_time = np.flatnonzero(~np.isfinite(raw.times_s))
+    if bad_time.size:
+        raise GcmsflowError(path, f"scan {bad_time[0] + 1}: retention time is not a number")
+    steps = np.flatnonzero(np.diff(raw.times_s) <= 0)
+    if steps.size:
+        i = steps[0] + 1
+        raise GcmsflowError(path, f"scan {i + 1}: retention time {raw.times_s[i]:.3f} s does not increase")
+    for label, values in (("intensity", raw.intensity), ("m/z", raw.mass)):
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+        if bad.size:
+            scan = int(np.searchsorted(raw.scan_index, bad[0], side="right"))
+            raise GcmsflowError(path, f"scan {scan}: negative or NaN {label} value ({values[bad[0]]})")
+
+
+def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sum centroids into nominal m/z bins ``[n - bin_offset, n + 1 - bin_offset)``.
+
+    Returns the m/z axis ``mz_min..mz_max`` and a float32 matrix (scans x m/z).
+    """
+    n_scans = raw.times_s.size
+    n_mz = mz_max - mz_min + 1
+    scan_of_point = np.repeat(np.arange(n_scans), raw.point_count)
+    offsets = np.concatenate(([0], np.cumsum(raw.point_count)[:-1]))
+    take = np.arange(scan_of_point.size) + np.repeat(raw.scan_index - offsets, raw.point_count)
+    mass, intensity = raw.mass[take], raw.intensity[take]
+    nominal = np.floor(mass + bin_offset).astype(np.int64)
+    keep = (nominal >= mz_min) & (nominal <= mz_max)
+    flat = scan_of_point[keep] * n_mz + (nominal[keep] - mz_min)
+    cube = np.bincount(flat, weights=intensity[keep], minlength=n_scans * n_mz)
+    return np.arange(mz_min, mz_max + 1, dtype=np.int32), cube.reshape(n_scans, n_mz).astype(np.float32)
+
+
+def import_run(path: str | os.PathLike, mz_min: int = 50, mz_max: int = 600, bin_offset: float = 0.3) -> ScanCube:
+    """Read ``path`` (format sniffed from content) into a :class:`ScanCube` with metadata."""
+    path = str(path)
+    if mz_min < 1 or mz_max < mz_min:
+        raise GcmsflowError(path, f"invalid m/z range {mz_min}-{mz_max}")
+    fmt = sniff_format(path)
+    raw = read_andi(path)
+    validate_raw(raw, path)
+    mz, intensity = bin_unit_mass(raw, mz_min, mz_max, bin_offset)
+    metadata = {
+        "source": os.path.basename(path),
+        "format": fmt,
+        "sha256": sha256_of(path),
+        "instrument": raw.instrument,
+        "n_scans": int(raw.times_s.size),
+        "time_range_s": [float(raw.times_s[0]), float(raw.times_s[-1])],
+        "mz_range": [int(mz_min), int(mz_max)],
+        "bin_offset": float(bin_offset),
+    }
+    return ScanCube(raw.times_s.astype(np.float64), mz, intensity, metadata)

@@ -1,0 +1,71 @@
+"""The scan cube: the one in-memory and on-disk form of a GC-MS run after import.
+
+A cube holds scan times in seconds, a contiguous nominal m/z axis and a float32 intensity
+matrix (scans x m/z), plus metadata (source file, checksum, instrument, ranges).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .atomic import atomic_path
+from .errors import GcmsflowError
+
+
+@dataclass
+class ScanCube:
+    """A unit-mass GC-MS run: ``intensity[i, j]`` is the signal at ``times_s[i]`` and ``mz[j]``."""
+
+    times_s: np.ndarray
+    mz: np.ndarray
+    intensity: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def scan_interval_s(self) -> float:
+        """Median time between scans, in seconds."""
+        return float(np.median(np.diff(self.times_s))) if self.times_s.size > 1 else 1.0
+
+    def tic(self) -> np.ndarray:
+        """Total ion current per scan."""
+        return self.intensity.sum(axis=1, dtype=np.float64)
+
+    def column(self, mz: int) -> np.ndarray:
+        """The ion trace of nominal ``mz`` (zeros when outside the axis)."""
+        j = int(mz) - int(self.mz[0])
+        if 0 <= j < self.mz.size:
+            return self.intensity[:, j]
+        return np.zeros(self.times_s.size, dtype=np.float32)
+
+
+def save_cube(cube: ScanCube, target: str | os.PathLike) -> None:
+    """Write ``cube`` to an .npz file atomically (uncompressed: load speed matters more than disk)."""
+    with atomic_path(target, suffix=".npz") as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(
+                handle,
+                times_s=cube.times_s.astype(np.float64),
+                mz=cube.mz.astype(np.int32),
+                intensity=cube.intensity.astype(np.float32),
+                metadata=np.array(json.dumps(cube.metadata, sort_keys=True)),
+            )
+
+
+def load_cube(path: str | os.PathLike) -> ScanCube:
+    """Read a cube written by :func:`save_cube`."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return ScanCube(
+                times_s=data["times_s"],
+                mz=data["mz"],
+                intensity=data["intensity"],
+                metadata=json.loads(str(data["metadata"])),
+            )
+    except FileNotFoundError:
+        raise GcmsflowError(path, "scan cube not found (run the import step first)") from None
+    except (OSError, ValueError, KeyError) as err:
+        raise GcmsflowError(path, f"not a gcmsflow scan cube ({err})") from None
