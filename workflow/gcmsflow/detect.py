@@ -46,12 +46,12 @@ class Traces:
     noise: np.ndarray
 
 
-def preprocess(cube: ScanCube, params: DetectParams) -> Traces:
-    """Smooth every ion trace, subtract a running-minimum baseline and estimate noise per ion."""
-    raw = cube.intensity.astype(np.float64)
+def preprocess(intensity: np.ndarray, scan_interval_s: float, params: DetectParams) -> Traces:
+    """Smooth every ion trace (columns of ``intensity``), subtract a running-minimum baseline, estimate noise."""
+    raw = intensity.astype(np.float64)
     window = max(3, params.smooth_window_scans | 1)
     smooth = savgol_filter(raw, window, 2, axis=0, mode="nearest") if raw.shape[0] > window else raw.copy()
-    width = max(3, int(round(params.baseline_window_s / cube.scan_interval_s)))
+    width = max(3, int(round(params.baseline_window_s / scan_interval_s)))
     baseline = maximum_filter1d(minimum_filter1d(smooth, width, axis=0), width, axis=0)
     baseline = uniform_filter1d(baseline, width, axis=0)
     corrected = np.clip(smooth - baseline, 0.0, None)
@@ -168,7 +168,7 @@ def unmix(traces: Traces, group: list[Model]) -> tuple[np.ndarray, np.ndarray, i
 
 def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> pd.DataFrame:
     """Deconvoluted components of one run, one row each (columns ``PEAK_COLUMNS``), sorted by RT."""
-    traces = preprocess(cube, params)
+    traces = preprocess(cube.intensity, cube.scan_interval_s, params)
     apexes = find_apexes(traces, params.min_ion_sn)
     centres = perceive_components(apexes[0], cube.times_s.size, params.min_component_ions)
     models = build_models(traces, centres, apexes, params, cube.mz)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,15 @@ from .scancube import ScanCube
 
 NETCDF3_MAGIC = (b"CDF\x01", b"CDF\x02")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class ImportParams:
+    """Nominal m/z range kept and the bin offset: m/z x lands in bin floor(x + bin_offset)."""
+
+    mz_min: int = 50
+    mz_max: int = 600
+    bin_offset: float = 0.3
 
 
 def sniff_format(path: str | os.PathLike) -> str:
@@ -90,15 +100,15 @@ def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) ->
     return np.arange(mz_min, mz_max + 1, dtype=np.int32), cube.reshape(n_scans, n_mz).astype(np.float32)
 
 
-def import_run(path: str | os.PathLike, mz_min: int = 50, mz_max: int = 600, bin_offset: float = 0.3) -> ScanCube:
+def import_run(path: str | os.PathLike, params: ImportParams = ImportParams()) -> ScanCube:
     """Read ``path`` (format sniffed from content) into a :class:`ScanCube` with metadata."""
     path = str(path)
-    if mz_min < 1 or mz_max < mz_min:
-        raise GcmsflowError(path, f"invalid m/z range {mz_min}-{mz_max}")
+    if params.mz_min < 1 or params.mz_max < params.mz_min:
+        raise GcmsflowError(path, f"invalid m/z range {params.mz_min}-{params.mz_max}")
     fmt = sniff_format(path)
     raw = read_andi(path)
     validate_raw(raw, path)
-    mz, intensity = bin_unit_mass(raw, mz_min, mz_max, bin_offset)
+    mz, intensity = bin_unit_mass(raw, params.mz_min, params.mz_max, params.bin_offset)
     metadata = {
         "source": os.path.basename(path),
         "format": fmt,
@@ -106,7 +116,7 @@ def import_run(path: str | os.PathLike, mz_min: int = 50, mz_max: int = 600, bin
         "instrument": raw.instrument,
         "n_scans": int(raw.times_s.size),
         "time_range_s": [float(raw.times_s[0]), float(raw.times_s[-1])],
-        "mz_range": [int(mz_min), int(mz_max)],
-        "bin_offset": float(bin_offset),
+        "mz_range": [int(params.mz_min), int(params.mz_max)],
+        "bin_offset": float(params.bin_offset),
     }
     return ScanCube(raw.times_s.astype(np.float64), mz, intensity, metadata)

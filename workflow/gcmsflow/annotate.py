@@ -1,0 +1,96 @@
+"""Library matching of feature spectra: weighted dot product, reverse match, matched peaks and RI.
+
+Spectra are weighted as (m/z)^a x I^b (Stein & Scott 1994 defaults a = 3, b = 0.6) and compared
+by cosine (forward), by cosine restricted to the library spectrum's ions (reverse), and by the
+fraction of library ions (>= 1 % of base) present in the query. The spectral match is
+0.5 forward + 0.3 reverse + 0.2 matched fraction. With an RI on both sides it is multiplied by
+exp(-ΔRI² / 2σ²); without, by ``no_ri_factor``. A best hit is accepted when its score reaches
+``min_score``, its forward score ``min_spectral`` and, with RIs, |ΔRI| <= ``ri_window``; the
+best-scoring accepted hit among the top k is the feature's name.
+
+MSI level (Sumner et al. 2007): 2 when spectrum and library RI agree; 3 when only the spectrum
+could be compared (no RI on one side). Level 1 needs an in-house standard and is never claimed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .library import Library
+
+ANNOTATION_COLUMNS = [
+    "feature_id", "name", "inchikey", "library_id", "spectral_score", "reverse_score",
+    "matched_peaks", "ri_library", "ri_delta", "score", "msi_level",
+]
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Scoring weights and acceptance thresholds (RI in index units)."""
+
+    mz_power: float = 3.0
+    intensity_power: float = 0.6
+    ri_sigma: float = 10.0
+    ri_window: float = 30.0
+    no_ri_factor: float = 0.85
+    min_score: float = 0.6
+    min_spectral: float = 0.7
+    top_k: int = 5
+
+
+def weighted(matrix: np.ndarray, params: MatchParams) -> np.ndarray:
+    """(m/z)^a x I^b weighting of dense unit-mass spectra (rows normalised to base 1 first)."""
+    top = matrix.max(axis=1, keepdims=True)
+    scaled = np.divide(matrix, top, out=np.zeros_like(matrix), where=top > 0)
+    mz = np.arange(matrix.shape[1], dtype=float)
+    return np.power(scaled, params.intensity_power) * mz**params.mz_power
+
+
+def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) -> dict[str, np.ndarray]:
+    """Forward, reverse and matched-fraction scores for every query x library pair."""
+    q, lib = weighted(queries, params), weighted(library, params)
+    lib_mask = (library >= 0.01 * library.max(axis=1, keepdims=True)) & (library > 0)
+    q_mask = queries > 0
+    dot = q @ lib.T
+    q_norm = np.linalg.norm(q, axis=1)[:, None]
+    lib_norm = np.linalg.norm(lib, axis=1)[None, :]
+    forward = dot / np.maximum(q_norm * lib_norm, 1e-300)
+    q_restricted = np.sqrt((q * q) @ lib_mask.T.astype(float))
+    reverse = dot / np.maximum(q_restricted * lib_norm, 1e-300)
+    matched = (q_mask.astype(float) @ lib_mask.T.astype(float)) / np.maximum(lib_mask.sum(axis=1), 1)[None, :]
+    return {"forward": forward, "reverse": np.clip(reverse, 0.0, 1.0), "matched": matched}
+
+
+def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], library: Library, params: MatchParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Top-k hits per feature (with ``accepted``) and the best accepted hit per feature (``ANNOTATION_COLUMNS``)."""
+    scores = score_matrix(queries, library.intensity, params)
+    spectral = 0.5 * scores["forward"] + 0.3 * scores["reverse"] + 0.2 * scores["matched"]
+    delta = query_ri[:, None] - library.ri[None, :]
+    has_ri = np.isfinite(delta)
+    ri_term = np.where(has_ri, np.exp(-0.5 * (np.nan_to_num(delta) / params.ri_sigma) ** 2), params.no_ri_factor)
+    combined = spectral * ri_term
+    hits = []
+    for i, fid in enumerate(feature_ids):
+        order = np.lexsort((np.arange(combined.shape[1]), -combined[i]))[: params.top_k]
+        for rank, j in enumerate(order, start=1):
+            accepted = (
+                combined[i, j] >= params.min_score
+                and scores["forward"][i, j] >= params.min_spectral
+                and (not has_ri[i, j] or abs(delta[i, j]) <= params.ri_window)
+            )
+            hits.append(
+                {
+                    "feature_id": fid, "rank": rank, "name": library.names[j], "inchikey": library.inchikeys[j],
+                    "library_id": library.ids[j], "spectral_score": scores["forward"][i, j],
+                    "reverse_score": scores["reverse"][i, j], "matched_peaks": scores["matched"][i, j],
+                    "ri_library": library.ri[j], "ri_delta": delta[i, j], "score": combined[i, j],
+                    "msi_level": 2 if has_ri[i, j] else 3, "accepted": accepted,
+                }
+            )
+    hit_table = pd.DataFrame(hits, columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "accepted"])
+    best = hit_table[hit_table["accepted"]].drop_duplicates("feature_id", keep="first")
+    return hit_table, best[ANNOTATION_COLUMNS].reset_index(drop=True)
+

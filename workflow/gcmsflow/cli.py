@@ -1,0 +1,257 @@
+"""The ``gcmsflow`` command line: one subcommand per workflow stage.
+
+Stage settings arrive as one JSON object (``--options``), the same block the config file holds,
+so a Snakemake rule stays a single shell line. Every failure prints one line naming the file and
+the cause and exits with status 1; outputs are written atomically, so a failed step leaves none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .errors import GcmsflowError
+
+
+def _options(text: str, cls: type) -> Any:
+    """Build settings dataclass ``cls`` from a JSON object, refusing unknown keys."""
+    try:
+        values = dict(json.loads(text) or {}) if text else {}
+    except (json.JSONDecodeError, TypeError, ValueError) as err:
+        raise GcmsflowError("--options", f"not a JSON object ({err})") from None
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise GcmsflowError("--options", f"unknown setting(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    for key, value in values.items():
+        if isinstance(value, list):
+            values[key] = tuple(value)
+    return cls(**values)
+
+
+def _stem_map(paths: list[str], suffix: str) -> dict[str, str]:
+    return {Path(p).name[: -len(suffix)] if p.endswith(suffix) else Path(p).stem: p for p in paths}
+
+
+def cmd_simulate(args: argparse.Namespace) -> None:
+    from .simulate import Design, simulate_study
+
+    design = Design(per_group=args.per_group, qc_every=args.qc_every, seed=args.seed)
+    simulate_study(args.out, design)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from .importer import ImportParams, import_run
+    from .scancube import save_cube
+
+    save_cube(import_run(args.input, _options(args.options, ImportParams)), args.output)
+
+
+def cmd_detect(args: argparse.Namespace) -> None:
+    from .detect import DetectParams, detect_components, parse_spectrum
+    from .msp import MspEntry, write_msp
+    from .scancube import load_cube
+    from .tables import write_tsv
+
+    cube = load_cube(args.input)
+    peaks = detect_components(cube, _options(args.options, DetectParams))
+    write_tsv(peaks, args.output)
+    if args.msp:
+        entries = []
+        for row in peaks.itertuples():
+            mz, values = parse_spectrum(row.spectrum)
+            fields = {"RETENTIONTIME": f"{row.rt:.3f}", "QUANTMZ": str(row.quant_mz), "SOURCE": cube.metadata.get("source", "")}
+            entries.append(MspEntry(f"{Path(args.input).stem} {row.component_id}", mz, values, fields))
+        write_msp(entries, args.msp)
+
+
+def cmd_ri(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .ri import CALIBRATION_COLUMNS, RiParams, find_ladder
+    from .tables import read_tsv, write_tsv
+
+    params = _options(args.options, RiParams)
+    ladders = [find_ladder(read_tsv(p, ["rt", "sn", "spectrum"]), params) for p in args.peaks]
+    ladders = [ladder for ladder in ladders if len(ladder)]
+    if args.peaks and not ladders:
+        raise GcmsflowError(args.peaks[0], "no n-alkane peaks (m/z 57, 71, 85 pattern) found in the alkane run")
+    table = ladders[0] if ladders else pd.DataFrame(columns=CALIBRATION_COLUMNS)
+    write_tsv(table, args.output)
+
+
+def cmd_align(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .align import AlignParams, align, consensus_spectra
+    from .msp import write_msp
+    from .ri import ri_of_rt
+    from .samplesheet import load_sheet, runs_of_type
+    from .tables import read_tsv, write_tsv
+
+    sheet = load_sheet(args.samples)
+    calibration = read_tsv(args.calibration, ["carbon", "ri", "rt"])
+    peaks_by_sample = _stem_map(args.peaks, ".tsv")
+    runs = [s for s in runs_of_type(sheet, "sample", "qc", "blank") if s in peaks_by_sample]
+    frames = []
+    for sample in runs:
+        peaks = read_tsv(peaks_by_sample[sample], ["component_id", "rt", "rt_start", "rt_end", "quant_mz", "area", "spectrum"])
+        frames.append(peaks.assign(sample=sample, ri=ri_of_rt(peaks["rt"].to_numpy(), calibration)))
+    components = pd.concat(frames, ignore_index=True)
+    table, members = align(components, runs, len(calibration) >= 2, _options(args.options, AlignParams))
+    write_tsv(table, args.output)
+    write_tsv(members, args.members)
+    write_msp(consensus_spectra(table, members), args.msp)
+
+
+def cmd_gapfill(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .detect import DetectParams
+    from .gapfill import fill_run
+    from .scancube import load_cube
+    from .tables import read_tsv, write_tsv
+
+    table = read_tsv(args.table, ["feature_id", "rt", "quant_mz"])
+    members = read_tsv(args.members, ["feature_id", "sample", "rt", "rt_start", "rt_end"])
+    params = _options(args.options, DetectParams)
+    filled_rows = []
+    for sample, path in _stem_map(args.cubes, ".npz").items():
+        if sample not in table.columns:
+            raise GcmsflowError(path, f"run '{sample}' is not a column of {args.table}")
+        areas = fill_run(table, members, sample, load_cube(path), params)
+        table.loc[areas.index, sample] = areas
+        filled_rows += [(table.at[i, "feature_id"], sample) for i in areas.index[areas.notna()]]
+    write_tsv(table, args.output)
+    filled = pd.DataFrame(filled_rows, columns=["feature_id", "sample"]).sort_values(["feature_id", "sample"])
+    write_tsv(filled, args.filled)
+
+
+def cmd_annotate(args: argparse.Namespace) -> None:
+    from .annotate import MatchParams, annotate
+    from .library import load_library
+    from .tables import write_tsv
+
+    library = load_library(args.library)
+    features = load_library(args.features)
+    hits, best = annotate(features.intensity, features.ri, features.names, library, _options(args.options, MatchParams))
+    write_tsv(hits, args.hits)
+    write_tsv(best, args.output)
+
+
+def cmd_normalize(args: argparse.Namespace) -> None:
+    from .normalize import NormalizeParams, normalize
+    from .samplesheet import load_sheet, runs_of_type
+    from .tables import read_tsv, write_tsv
+
+    sheet = load_sheet(args.samples)
+    table = read_tsv(args.table, ["feature_id"]).set_index("feature_id")
+    annotations = read_tsv(args.annotations, ["feature_id", "name"])
+    study = [s for s in runs_of_type(sheet, "sample", "qc") if s in table.columns]
+    qcs = [s for s in runs_of_type(sheet, "qc") if s in table.columns]
+    params = _options(args.options, NormalizeParams)
+    abundance, factors, imputed = normalize(table[study], annotations, qcs, params)
+    write_tsv(abundance.reset_index(), args.output)
+    write_tsv(factors, args.factors)
+    write_tsv(imputed, args.imputed)
+
+
+def cmd_differential(args: argparse.Namespace) -> None:
+    from .differential import differential
+    from .samplesheet import load_sheet
+    from .tables import read_tsv, write_tsv
+
+    sheet = load_sheet(args.samples)
+    abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
+    annotations = read_tsv(args.annotations, ["feature_id", "name"]).set_index("feature_id")
+    studied = sheet[(sheet["type"] == "sample") & sheet["sample"].isin(abundance.columns)]
+    case = studied.loc[studied["group"] == args.case, "sample"].tolist()
+    control = studied.loc[studied["group"] == args.control, "sample"].tolist()
+    for role, columns, group in (("case", case, args.case), ("control", control, args.control)):
+        if not columns:
+            raise GcmsflowError(args.abundance, f"{role} group '{group}' has no sample columns")
+    write_tsv(differential(abundance, case, control, annotations["name"], args.test), args.output)
+
+
+def cmd_plots(args: argparse.Namespace) -> None:
+    from . import plots
+    from .samplesheet import load_sheet
+    from .scancube import load_cube
+    from .tables import read_tsv
+
+    sheet = load_sheet(args.samples)
+    out = Path(args.outdir)
+    cubes = {sample: load_cube(p) for sample, p in _stem_map(args.cubes, ".npz").items()}
+    plots.tic_overlay(cubes, sheet, out / "tic_overlay.png")
+    plots.ri_ladder(read_tsv(args.calibration, ["carbon", "ri", "rt"]), out / "ri_ladder.png")
+    abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
+    annotations = read_tsv(args.annotations, ["feature_id", "name", "score"])
+    plots.pca_scores(abundance, sheet, out / "pca_scores.png")
+    for path in args.stats:
+        contrast = Path(path).stem
+        stats = read_tsv(path, ["feature_id", "name", "log2fc", "pvalue", "qvalue"])
+        plots.volcano(stats, out / f"volcano_{contrast}.png")
+    plots.highlights(abundance, annotations, sheet, list(args.highlight), out / "highlights.png")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subcommand per stage."""
+    parser = argparse.ArgumentParser(prog="gcmsflow", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"gcmsflow {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], None], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("simulate", cmd_simulate, "write the simulated asparagine-deprivation demo study")
+    p.add_argument("--out", required=True)
+    p.add_argument("--per-group", type=int, default=6)
+    p.add_argument("--qc-every", type=int, default=3)
+    p.add_argument("--seed", type=int, default=20261122)
+
+    stage_io = {
+        "import": (cmd_import, "import a raw run into a scan cube (.npz)", ["--input", "--output"]),
+        "detect": (cmd_detect, "detect and deconvolute components of one run", ["--input", "--output", "--msp"]),
+        "ri": (cmd_ri, "build the RI calibration from alkane-run peaks", ["--output"]),
+        "align": (cmd_align, "align components of all runs into features", ["--samples", "--calibration", "--output", "--members", "--msp"]),
+        "gapfill": (cmd_gapfill, "re-integrate missing feature cells", ["--table", "--members", "--output", "--filled"]),
+        "annotate": (cmd_annotate, "match feature spectra against a library", ["--features", "--library", "--output", "--hits"]),
+        "normalize": (cmd_normalize, "normalise, impute and log2-transform the feature table", ["--table", "--annotations", "--samples", "--output", "--factors", "--imputed"]),
+        "differential": (cmd_differential, "test one contrast", ["--abundance", "--annotations", "--samples", "--case", "--control", "--output"]),
+        "plots": (cmd_plots, "draw the report figures", ["--samples", "--calibration", "--abundance", "--annotations", "--outdir"]),
+    }
+    for name, (func, help_text, required) in stage_io.items():
+        p = add(name, func, help_text)
+        for flag in required:
+            p.add_argument(flag, required=flag != "--msp")
+        p.add_argument("--options", default="{}", help="stage settings as a JSON object")
+    sub.choices["ri"].add_argument("--peaks", nargs="*", default=[])
+    sub.choices["align"].add_argument("--peaks", nargs="+", required=True)
+    sub.choices["gapfill"].add_argument("--cubes", nargs="+", required=True)
+    sub.choices["differential"].add_argument("--test", default="moderated_t", choices=["moderated_t", "welch"])
+    sub.choices["plots"].add_argument("--cubes", nargs="+", required=True)
+    sub.choices["plots"].add_argument("--stats", nargs="+", required=True)
+    sub.choices["plots"].add_argument("--highlight", nargs="*", default=[])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; user errors become one line on stderr and exit status 1."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except GcmsflowError as err:
+        print(f"gcmsflow {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
