@@ -152,13 +152,13 @@ def cmd_normalize(args: argparse.Namespace) -> None:
     sheet = load_sheet(args.samples)
     table = read_tsv(args.table, ["feature_id"]).set_index("feature_id")
     annotations = read_tsv(args.annotations, ["feature_id", "name"])
-    study = [s for s in runs_of_type(sheet, "sample", "qc") if s in table.columns]
-    qcs = [s for s in runs_of_type(sheet, "qc") if s in table.columns]
+    columns = {kind: [s for s in runs_of_type(sheet, kind) if s in table.columns] for kind in ("sample", "qc", "blank")}
     params = _options(args.options, NormalizeParams)
-    abundance, factors, imputed = normalize(table[study], annotations, qcs, params)
-    write_tsv(abundance.reset_index(), args.output)
+    abundance, factors, imputed, blanks = normalize(table, annotations, columns, params)
+    write_tsv(abundance.reset_index(names="feature_id"), args.output)
     write_tsv(factors, args.factors)
     write_tsv(imputed, args.imputed)
+    write_tsv(blanks, args.blank_filter)
 
 
 def cmd_differential(args: argparse.Namespace) -> None:
@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         "align": (cmd_align, "align components of all runs into features", ["--samples", "--calibration", "--output", "--members", "--msp"]),
         "gapfill": (cmd_gapfill, "re-integrate missing feature cells", ["--table", "--members", "--output", "--filled"]),
         "annotate": (cmd_annotate, "match feature spectra against a library", ["--features", "--library", "--output", "--hits"]),
-        "normalize": (cmd_normalize, "normalise, impute and log2-transform the feature table", ["--table", "--annotations", "--samples", "--output", "--factors", "--imputed"]),
+        "normalize": (cmd_normalize, "normalise, impute and log2-transform the feature table", ["--table", "--annotations", "--samples", "--output", "--factors", "--imputed", "--blank-filter"]),
         "differential": (cmd_differential, "test one contrast", ["--abundance", "--annotations", "--samples", "--case", "--control", "--output"]),
         "plots": (cmd_plots, "draw the report figures", ["--samples", "--calibration", "--abundance", "--annotations", "--outdir"]),
     }

@@ -21,7 +21,7 @@ def trigamma_inverse(x: float) -> float:
     for _ in range(50):
         tri = special.polygamma(1, y)
         step = tri * (1.0 - tri / x) / special.polygamma(2, y)
-        y -= step
+        y += step
         if -step / y < 1e-8:
             break
     return float(y)

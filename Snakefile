@@ -1,0 +1,26 @@
+# gcmsflow: GC-EI-MS metabolomic profiling, raw runs to a tested list of changed metabolites.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/study.smk"
+include: "workflow/rules/statistics.smk"
+
+
+rule all:
+    input:
+        "results/features/feature_table.tsv",
+        "results/annotation/annotations.tsv",
+        "results/normalized/abundance.tsv",
+        expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
+        rules.plots.output,
+    default_target: True

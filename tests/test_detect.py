@@ -1,0 +1,64 @@
+"""Detection and deconvolution on synthetic cubes with known peaks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import synthetic_cube
+from gcmsflow.detect import DetectParams, detect_components, format_spectrum, parse_spectrum, peak_extent
+
+A = {116: 1.0, 132: 0.5, 231: 0.3, 73: 0.9, 188: 0.2}
+B = {245: 1.0, 156: 0.6, 289: 0.3, 73: 0.8, 188: 0.4}
+
+
+def spectrum_of(row) -> dict[int, float]:
+    mz, values = parse_spectrum(row.spectrum)
+    return dict(zip(mz.tolist(), values.tolist()))
+
+
+def test_single_peak_rt_area_quant_ion() -> None:
+    cube = synthetic_cube([(130.0, 10000.0, A)])
+    peaks = detect_components(cube)
+    assert len(peaks) == 1
+    row = peaks.iloc[0]
+    assert abs(row.rt - 130.0) < 0.1
+    assert row.quant_mz == 116
+    true_area = 10000.0 * np.sqrt(2 * np.pi) * 1.0
+    assert abs(row.area - true_area) / true_area < 0.05
+    assert row.sn > 100
+
+
+def test_quant_ion_avoids_ubiquitous_tms_ions() -> None:
+    cube = synthetic_cube([(130.0, 10000.0, {73: 1.0, 147: 0.8, 204: 0.4, 218: 0.3})])
+    assert detect_components(cube).iloc[0].quant_mz == 204
+
+
+def test_coeluting_pair_is_resolved_and_shared_ion_split() -> None:
+    cube = synthetic_cube([(130.0, 10000.0, A), (131.5, 6000.0, B)])
+    peaks = detect_components(cube)
+    assert len(peaks) == 2
+    first, second = peaks.iloc[0], peaks.iloc[1]
+    assert abs(first.rt - 130.0) < 0.2 and abs(second.rt - 131.5) < 0.2
+    assert (first.quant_mz, second.quant_mz) == (116, 245)
+    unit = np.sqrt(2 * np.pi)
+    shared_a, shared_b = spectrum_of(first)[188], spectrum_of(second)[188]
+    assert abs(shared_a - 10000 * 0.2 * unit) / (10000 * 0.2 * unit) < 0.15
+    assert abs(shared_b - 6000 * 0.4 * unit) / (6000 * 0.4 * unit) < 0.15
+    assert 245 not in spectrum_of(first) or spectrum_of(first)[245] < 0.05 * spectrum_of(second)[245]
+
+
+def test_noise_alone_gives_no_component() -> None:
+    assert detect_components(synthetic_cube([], noise=20.0)).empty
+
+
+def test_min_sn_filters_weak_components() -> None:
+    cube = synthetic_cube([(130.0, 200.0, A)], noise=5.0)
+    assert len(detect_components(cube, DetectParams(min_sn=5))) == 1
+    assert detect_components(cube, DetectParams(min_sn=1e6)).empty
+
+
+def test_spectrum_text_roundtrip_and_extent() -> None:
+    mz, values = parse_spectrum(format_spectrum(np.array([73, 116]), np.array([1.5, 2000.0])))
+    assert mz.tolist() == [73, 116] and values.tolist() == [1.5, 2000.0]
+    trace = np.array([0, 1, 5, 9, 5, 1, 0.1, 2, 3.0])
+    assert peak_extent(trace, 3) == (1, 5)

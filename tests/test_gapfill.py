@@ -1,0 +1,34 @@
+"""Gap filling re-integrates the quant ion where a feature was not detected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from conftest import synthetic_cube
+from gcmsflow.detect import DetectParams
+from gcmsflow.gapfill import expected_rt, fill_run, integrate
+
+
+def test_integrate_recovers_gaussian_area() -> None:
+    cube = synthetic_cube([(130.0, 5000.0, {116: 1.0})], noise=0.0)
+    area = integrate(cube, np.array([116, 245]), np.array([130.0, 130.0]), np.array([5.0, 5.0]), DetectParams())
+    assert abs(area[0] - 5000.0 * np.sqrt(2 * np.pi)) / (5000.0 * np.sqrt(2 * np.pi)) < 0.03
+    assert area[1] == 0.0
+
+
+def test_expected_rt_follows_the_run_local_shift() -> None:
+    shifts = pd.DataFrame({"feature_rt": [100.0, 120.0, 400.0], "shift": [1.0, 1.2, -3.0]})
+    assert expected_rt(110.0, shifts) == 110.0 + 1.1
+    assert expected_rt(1000.0, shifts) == 1000.0
+
+
+def test_fill_run_fills_only_empty_cells() -> None:
+    cube = synthetic_cube([(131.0, 5000.0, {116: 1.0}), (150.0, 3000.0, {245: 1.0})], noise=0.0)
+    table = pd.DataFrame({"feature_id": ["F1", "F2"], "rt": [130.0, 150.0], "quant_mz": [116, 245], "s1": [np.nan, 999.0], "s2": [1.0, 2.0]})
+    members = pd.DataFrame(
+        {"feature_id": ["F1", "F2", "F2"], "sample": ["s2", "s2", "s1"], "rt": [130.0, 150.0, 151.0], "rt_start": [127.0, 147.0, 148.0], "rt_end": [133.0, 153.0, 154.0]}
+    )
+    filled = fill_run(table, members, "s1", cube, DetectParams())
+    assert filled.index.tolist() == [0]
+    assert abs(filled.iloc[0] - 5000.0 * np.sqrt(2 * np.pi)) / (5000.0 * np.sqrt(2 * np.pi)) < 0.05

@@ -1,0 +1,123 @@
+"""Import of ANDI-MS netCDF into scan cubes, unit-mass binning, and the refusal of bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gcmsflow.andi import RawScans, write_andi
+from gcmsflow.cli import main
+from gcmsflow.errors import GcmsflowError
+from gcmsflow.importer import ImportParams, bin_unit_mass, import_run
+from gcmsflow.scancube import load_cube
+
+
+def raw_scans(times=(1.0, 2.0, 3.0), points=((73.05, 100.0), (147.07, 50.0))) -> RawScans:
+    mass = np.array([m for _ in times for m, _ in points], dtype=np.float32)
+    intensity = np.array([i for _ in times for _, i in points], dtype=np.float32)
+    count = np.full(len(times), len(points))
+    return RawScans(np.array(times, float), np.arange(len(times)) * len(points), count, mass, intensity)
+
+
+def test_roundtrip_andi_to_cube(tmp_path: Path) -> None:
+    path = tmp_path / "run.cdf"
+    write_andi(path, raw_scans(), title="t")
+    cube = import_run(path)
+    assert cube.intensity.shape == (3, 551)
+    assert cube.column(73).tolist() == [100.0, 100.0, 100.0]
+    assert cube.column(147).tolist() == [50.0, 50.0, 50.0]
+    assert cube.metadata["n_scans"] == 3 and len(cube.metadata["sha256"]) == 64
+
+
+def test_bin_offset_puts_mass_defects_in_the_right_bin() -> None:
+    raw = raw_scans(times=(1.0,), points=((72.8, 1.0), (73.2, 2.0), (500.25, 4.0), (500.75, 8.0)))
+    mz, cube = bin_unit_mass(raw, 50, 600, 0.3)
+    assert cube[0, 73 - 50] == 3.0
+    assert cube[0, 500 - 50] == 4.0 and cube[0, 501 - 50] == 8.0
+
+
+def test_scan_index_is_honoured_when_points_are_not_in_scan_order() -> None:
+    raw = raw_scans(times=(1.0, 2.0), points=((60.0, 1.0), (61.0, 2.0)))
+    raw.mass = np.array([70.0, 71.0, 60.0, 61.0], dtype=np.float32)
+    raw.scan_index = np.array([2, 0])
+    _, cube = bin_unit_mass(raw, 50, 100, 0.3)
+    assert cube[0, 10] == 1.0 and cube[1, 20] == 1.0
+
+
+def test_minutes_are_converted_to_seconds(tmp_path: Path) -> None:
+    from scipy.io import netcdf_file
+
+    path = tmp_path / "run.cdf"
+    write_andi(path, raw_scans(times=(1.0, 1.5)), title="t")
+    with netcdf_file(str(path), "a", mmap=False) as nc:
+        nc.variables["scan_acquisition_time"].units = b"minutes"
+    assert import_run(path).times_s.tolist() == [60.0, 90.0]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b""), "file is empty"),
+        (lambda p: p.write_text("sample,area\n1,2\n"), "unrecognised file content"),
+        (lambda p: None, "file not found"),
+    ],
+)
+def test_bad_files_give_one_line_errors(tmp_path: Path, make, message: str) -> None:
+    path = tmp_path / "bad.cdf"
+    make(path)
+    with pytest.raises(GcmsflowError, match=message) as err:
+        import_run(path)
+    assert "\n" not in str(err.value) and str(path) in str(err.value)
+
+
+def test_truncated_netcdf_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "run.cdf"
+    write_andi(path, raw_scans(), title="t")
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(GcmsflowError, match=str(path)):
+        import_run(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda r: setattr(r, "times_s", np.array([1.0, 3.0, 2.0])), r"scan 3: retention time 2.000 s does not increase"),
+        (lambda r: r.intensity.__setitem__(3, np.nan), r"scan 2: negative or NaN intensity"),
+        (lambda r: r.intensity.__setitem__(0, -5.0), r"scan 1: negative or NaN intensity"),
+    ],
+)
+def test_untrustworthy_scans_are_named(tmp_path: Path, edit, message: str) -> None:
+    raw = raw_scans()
+    edit(raw)
+    path = tmp_path / "run.cdf"
+    write_andi(path, raw, title="t")
+    with pytest.raises(GcmsflowError, match=message):
+        import_run(path)
+
+
+def test_cli_error_exits_nonzero_without_output(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "bad.cdf"
+    bad.write_text("not a run")
+    out = tmp_path / "cube.npz"
+    assert main(["import", "--input", str(bad), "--output", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(bad) in err
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_cli_import_writes_cube_with_configured_range(tmp_path: Path) -> None:
+    path = tmp_path / "run.cdf"
+    write_andi(path, raw_scans(), title="t")
+    out = tmp_path / "cube.npz"
+    assert main(["import", "--input", str(path), "--output", str(out), "--options", '{"mz_min": 70, "mz_max": 150}']) == 0
+    cube = load_cube(out)
+    assert cube.mz[0] == 70 and cube.mz[-1] == 150
+
+
+def test_invalid_mz_range_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "run.cdf"
+    write_andi(path, raw_scans(), title="t")
+    with pytest.raises(GcmsflowError, match="invalid m/z range"):
+        import_run(path, ImportParams(mz_min=300, mz_max=100))

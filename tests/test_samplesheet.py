@@ -1,0 +1,56 @@
+"""Sample sheet checks name the row and column of the first problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gcmsflow.errors import GcmsflowError
+from gcmsflow.samplesheet import check_contrasts, load_sheet, runs_of_type
+
+HEADER = "sample\tfile\tgroup\ttype\tbatch\tinjection_order\n"
+
+
+def sheet(tmp_path: Path, rows: list[str]) -> Path:
+    (tmp_path / "raw").mkdir(exist_ok=True)
+    for name in ("a.cdf", "b.cdf"):
+        (tmp_path / "raw" / name).write_bytes(b"CDF\x01")
+    path = tmp_path / "samples.tsv"
+    path.write_text(HEADER + "".join(r + "\n" for r in rows))
+    return path
+
+
+def test_valid_sheet_resolves_paths_relative_to_its_folder(tmp_path: Path) -> None:
+    table = load_sheet(sheet(tmp_path, ["s1\traw/a.cdf\tcontrol\tsample\t1\t2", "q1\traw/b.cdf\tpool\tqc\t1\t1"]))
+    assert table.loc["s1", "path"] == str(tmp_path / "raw" / "a.cdf")
+    assert runs_of_type(table, "sample", "qc") == ["q1", "s1"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["s1\traw/a.cdf\tcontrol\tsample\t1\t1", "s1\traw/b.cdf\tcontrol\tsample\t1\t2"], "row 2, column 'sample': duplicate sample 's1'"),
+        (["s1\traw/a.cdf\tcontrol\tsampel\t1\t1"], "row 1, column 'type': unknown type 'sampel'"),
+        (["s1\traw/zz.cdf\tcontrol\tsample\t1\t1"], "row 1, column 'file': file 'raw/zz.cdf' not found"),
+        (["s 1\traw/a.cdf\tcontrol\tsample\t1\t1"], "row 1, column 'sample'"),
+        (["s1\traw/a.cdf\tcontrol\tsample\t1\tfirst"], "row 1, column 'injection_order'"),
+        (["s1\traw/a.cdf\t\tsample\t1\t1"], "row 1, column 'group': empty cell"),
+    ],
+)
+def test_bad_rows_are_named(tmp_path: Path, rows: list[str], message: str) -> None:
+    with pytest.raises(GcmsflowError, match=message):
+        load_sheet(sheet(tmp_path, rows))
+
+
+def test_missing_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "samples.tsv"
+    path.write_text("sample\tfile\n")
+    with pytest.raises(GcmsflowError, match="missing column"):
+        load_sheet(path)
+
+
+def test_contrast_group_without_samples(tmp_path: Path) -> None:
+    table = load_sheet(sheet(tmp_path, ["s1\traw/a.cdf\tcontrol\tsample\t1\t1"]))
+    with pytest.raises(GcmsflowError, match="case group 'asn_deprived' has no samples"):
+        check_contrasts(table, [{"name": "x", "case": "asn_deprived", "control": "control"}])

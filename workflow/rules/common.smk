@@ -1,0 +1,47 @@
+# Helpers shared by the rules: config and sample-sheet checks (before any job), run lists, stage options.
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from gcmsflow.errors import GcmsflowError  # noqa: E402
+from gcmsflow.samplesheet import check_contrasts, load_sheet, runs_of_type  # noqa: E402
+
+validate(config, "../../config/schemas/config.schema.yaml")
+try:
+    SHEET = load_sheet(config["samples"])
+    check_contrasts(SHEET, config["contrasts"], source="config: contrasts")
+except GcmsflowError as err:
+    raise WorkflowError(f"sample sheet check failed: {err}")
+validate(SHEET.drop(columns="path"), "../../config/schemas/samples.schema.yaml")
+
+STUDY_RUNS = runs_of_type(SHEET, "sample", "qc", "blank")
+ALKANE_RUNS = runs_of_type(SHEET, "alkane")
+CONTRASTS = {c["name"]: c for c in config["contrasts"]}
+
+
+wildcard_constraints:
+    sample="[A-Za-z0-9][A-Za-z0-9_.-]*",
+    contrast="[A-Za-z0-9_.-]+",
+
+
+def raw_file(wildcards):
+    return SHEET.loc[wildcards.sample, "path"]
+
+
+def options(stage, **extra):
+    """A stage's config block as one shell-quoted JSON argument."""
+    return shlex.quote(json.dumps({**config.get(stage, {}), **extra}, sort_keys=True))
+
+
+def mem_for_input(base_mb, per_input_mb):
+    """Memory (MB) for a job: a base plus a multiple of its input size, doubled on each retry."""
+
+    def mem_mb(wildcards, input, attempt):
+        return int((base_mb + per_input_mb * input.size_mb) * 2 ** (attempt - 1))
+
+    return mem_mb

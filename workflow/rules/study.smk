@@ -1,0 +1,101 @@
+# Study-level steps: RI calibration, alignment, gap filling and library matching.
+
+
+rule ri_calibrate:
+    input:
+        peaks=expand("results/peaks/{sample}.tsv", sample=ALKANE_RUNS),
+    output:
+        calibration=report(
+            "results/ri/calibration.tsv",
+            caption="../report/ri_calibration.rst",
+            category="Retention index",
+        ),
+    log:
+        "results/logs/ri/calibration.log",
+    params:
+        options=options("ri"),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow ri --peaks {input.peaks:q} --output {output.calibration:q} --options {params.options} 2> {log:q}"
+
+
+rule align:
+    input:
+        samples=config["samples"],
+        calibration="results/ri/calibration.tsv",
+        peaks=expand("results/peaks/{sample}.tsv", sample=STUDY_RUNS),
+    output:
+        table="results/features/aligned.tsv",
+        members="results/features/members.tsv",
+        msp="results/features/features.msp",
+    log:
+        "results/logs/align/align.log",
+    params:
+        options=options("align"),
+    threads: 1
+    resources:
+        mem_mb=mem_for_input(1000, 20),
+        runtime=30,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow align --samples {input.samples:q} --calibration {input.calibration:q} --peaks {input.peaks:q}"
+        " --output {output.table:q} --members {output.members:q} --msp {output.msp:q} --options {params.options} 2> {log:q}"
+
+
+rule gapfill:
+    input:
+        table="results/features/aligned.tsv",
+        members="results/features/members.tsv",
+        cubes=expand("results/import/{sample}.npz", sample=STUDY_RUNS),
+    output:
+        table=report(
+            "results/features/feature_table.tsv",
+            caption="../report/feature_table.rst",
+            category="Features",
+        ),
+        filled="results/features/filled.tsv",
+    log:
+        "results/logs/gapfill/gapfill.log",
+    params:
+        options=options("detect"),
+    threads: 1
+    resources:
+        mem_mb=mem_for_input(1000, 0.1),
+        runtime=30,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow gapfill --table {input.table:q} --members {input.members:q} --cubes {input.cubes:q}"
+        " --output {output.table:q} --filled {output.filled:q} --options {params.options} 2> {log:q}"
+
+
+rule annotate:
+    input:
+        features="results/features/features.msp",
+        library=config["library"],
+    output:
+        annotations=report(
+            "results/annotation/annotations.tsv",
+            caption="../report/annotations.rst",
+            category="Annotation",
+        ),
+        hits="results/annotation/hits.tsv",
+    log:
+        "results/logs/annotate/annotate.log",
+    params:
+        options=options("annotate"),
+    threads: 1
+    resources:
+        mem_mb=mem_for_input(2000, 20),
+        runtime=30,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow annotate --features {input.features:q} --library {input.library:q}"
+        " --output {output.annotations:q} --hits {output.hits:q} --options {params.options} 2> {log:q}"
