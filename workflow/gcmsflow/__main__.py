@@ -1,0 +1,7 @@
+"""``python -m gcmsflow``: the same command line as ``gcmsflow``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
