@@ -31,10 +31,21 @@ MATCH_S = 1.0
 def run_workflow(study: Path, workdir: Path) -> None:
     bin_dir = Path(sys.executable).parent
     command = [str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(REPO / "config" / "config.yaml"), "--cores", "2", "--quiet", "all",
+               "--configfile", str(REPO / "config" / "config.yaml"), "--cores", "2", "--quiet",
                "--config", f"samples={study / 'samples.tsv'}", f"library={study / 'library.msp'}"]
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
     subprocess.run(command, check=True, env=env)
+
+
+def one_to_one(apex_s: pd.Series, detected_rt_s: np.ndarray) -> dict[str, bool]:
+    """Match true apexes to detected components, closest pairs first, each component used once."""
+    pairs = sorted((abs(rt - t), c, j) for c, t in apex_s.items() for j, rt in enumerate(detected_rt_s) if abs(rt - t) <= MATCH_S)
+    used, hit = set(), {c: False for c in apex_s.index}
+    for _, compound, j in pairs:
+        if not hit[compound] and j not in used:
+            hit[compound] = True
+            used.add(j)
+    return hit
 
 
 def main() -> None:
@@ -56,25 +67,25 @@ def main() -> None:
     detected, pairs_found, pairs_total = [], 0, 0
     for sample, rows in truth.groupby("sample"):
         peaks = pd.read_csv(workdir / "results" / "peaks" / f"{sample}.tsv", sep="\t")
-        rt = peaks["rt"].to_numpy()
-        nearest = {r.compound_id: int(np.argmin(np.abs(rt - r.rt_s))) for r in rows.itertuples()}
-        hit = {r.compound_id: abs(rt[nearest[r.compound_id]] - r.rt_s) <= MATCH_S for r in rows.itertuples()}
+        hit = one_to_one(rows.set_index("compound_id")["rt_s"], peaks["rt"].to_numpy())
         strong = rows[rows["quant_height"] / DETECTOR_NOISE >= 10]
         detected += [hit[c] for c in strong["compound_id"]]
         apex = rows.set_index("compound_id")["rt_s"]
         for a, b in ((a, b) for a in apex.index for b in apex.index if a < b and 1.0 <= abs(apex[a] - apex[b]) <= 3.0):
             pairs_total += 1
-            pairs_found += hit[a] and hit[b] and nearest[a] != nearest[b]
+            pairs_found += hit[a] and hit[b]
 
     features = pd.read_csv(workdir / "results" / "features" / "feature_table.tsv", sep="\t")
-    per_compound, coverage, log_true, log_area = [], [], [], []
+    coverage, log_true, log_area = [], [], []
     amounts = truth.pivot(index="compound_id", columns="sample", values="quant_area")
-    for row in compounds.itertuples():
-        near = features[(features["ri"] - row.ri).abs() <= 3.0]
-        per_compound.append(len(near))
-        if near.empty:
+    ri = compounds["ri"].to_numpy()
+    owner = [int(np.argmin(np.abs(ri - x))) if np.min(np.abs(ri - x)) <= 3.0 else -1 for x in features["ri"]]
+    per_compound = np.bincount([o for o in owner if o >= 0], minlength=len(compounds))
+    for k, row in enumerate(compounds.itertuples()):
+        mine = features[np.array(owner) == k]
+        if mine.empty:
             continue
-        best = near.iloc[int(np.argmin((near["ri"] - row.ri).abs().to_numpy()))]
+        best = mine.iloc[int(np.argmax(mine["n_detected"].to_numpy()))]
         cells = best[samples].astype(float)
         coverage += cells.notna().tolist()
         if best["quant_mz"] == row.quant_mz and row.compound_id in amounts.index:
@@ -86,7 +97,7 @@ def main() -> None:
     print(f"study: {len(samples)} samples, {len(compounds)} compounds, seed {args.seed}, workdir {workdir}")
     print(f"detection recall (S/N >= 10):       {np.mean(detected):.3f}  ({sum(detected)}/{len(detected)})")
     print(f"co-eluting pairs (1-3 s) both found: {pairs_found / max(pairs_total, 1):.3f}  ({pairs_found}/{pairs_total})")
-    print(f"features per found compound:         {sum(per_compound) / max(found_compounds, 1):.3f}")
+    print(f"features per found compound:         {per_compound.sum() / max(found_compounds, 1):.3f}")
     print(f"cell coverage after gap filling:     {np.mean(coverage):.3f}")
     print(f"log-log r, area vs true area:        {r:.3f}  ({len(log_area)} cells)")
 

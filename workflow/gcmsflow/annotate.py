@@ -33,7 +33,7 @@ class MatchParams:
 
     mz_power: float = 3.0
     intensity_power: float = 0.6
-    ri_sigma: float = 10.0
+    ri_sigma: float = 15.0
     ri_window: float = 30.0
     no_ri_factor: float = 0.85
     min_score: float = 0.6

@@ -154,7 +154,7 @@ def cmd_normalize(args: argparse.Namespace) -> None:
     annotations = read_tsv(args.annotations, ["feature_id", "name"])
     columns = {kind: [s for s in runs_of_type(sheet, kind) if s in table.columns] for kind in ("sample", "qc", "blank")}
     params = _options(args.options, NormalizeParams)
-    abundance, factors, imputed, blanks = normalize(table, annotations, columns, params)
+    abundance, factors, imputed, blanks = normalize(table, annotations, columns, params, source=args.annotations)
     write_tsv(abundance.reset_index(names="feature_id"), args.output)
     write_tsv(factors, args.factors)
     write_tsv(imputed, args.imputed)

@@ -35,11 +35,11 @@ def blank_filter(areas: pd.DataFrame, blank_columns: list[str], sample_columns: 
     return pd.DataFrame({"feature_id": areas.index, "blank_mean": blank, "sample_mean": sample, "ratio": share, "removed": removed}).reset_index(drop=True)
 
 
-def find_internal_standard(areas: pd.DataFrame, annotations: pd.DataFrame, name: str) -> str:
+def find_internal_standard(areas: pd.DataFrame, annotations: pd.DataFrame, name: str, source: str = "annotations") -> str:
     """Feature id of the internal standard: the annotated feature whose name contains ``name``, largest median area."""
     hits = annotations[annotations["name"].str.contains(name, case=False, regex=False, na=False)]
     if hits.empty:
-        raise GcmsflowError("annotation/annotations.tsv", f"internal standard '{name}' is not among the annotated features")
+        raise GcmsflowError(source, f"internal standard '{name}' is not among the annotated features")
     medians = areas.loc[hits["feature_id"]].median(axis=1)
     return str(medians.sort_values(ascending=False, kind="stable").index[0])
 
@@ -53,7 +53,7 @@ def pqn_factors(areas: pd.DataFrame, reference_columns: list[str]) -> pd.Series:
 
 
 def normalize(
-    areas: pd.DataFrame, annotations: pd.DataFrame, columns: dict[str, list[str]], params: NormalizeParams
+    areas: pd.DataFrame, annotations: pd.DataFrame, columns: dict[str, list[str]], params: NormalizeParams, source: str = "annotations"
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """log2 normalised abundances (features x study samples), per-sample factors, imputed cells, blank filter.
 
@@ -64,7 +64,7 @@ def normalize(
     if "internal_standard" in params.methods:
         if not params.internal_standard:
             raise GcmsflowError("config", "normalize method 'internal_standard' needs internal_standard set")
-        standard_id = find_internal_standard(areas, annotations, params.internal_standard)
+        standard_id = find_internal_standard(areas, annotations, params.internal_standard, source)
     blanks = blank_filter(areas, columns["blank"], columns["sample"], params.blank_ratio, keep=(standard_id,) if standard_id else ())
     study = [c for c in areas.columns if c in columns["sample"] or c in columns["qc"]]
     areas = areas.loc[~blanks["removed"].to_numpy(), study]
@@ -76,7 +76,7 @@ def normalize(
             standard = areas.loc[fid]
             if standard.isna().any():
                 missing = ", ".join(standard.index[standard.isna()])
-                raise GcmsflowError("features/feature_table.tsv", f"internal standard {fid} has no area in {missing}")
+                raise GcmsflowError(source, f"internal standard {fid} has no area in {missing}")
             factor = standard / standard.median()
             areas = areas.drop(index=fid)
             factors["internal_standard_feature"] = fid
