@@ -1,10 +1,12 @@
 # gcmsflow: GC-EI-MS metabolomic profiling, raw runs to a tested list of changed metabolites.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 report: "workflow/report/workflow.rst"

@@ -14,7 +14,7 @@ def test_integrate_recovers_gaussian_area() -> None:
     cube = synthetic_cube([(130.0, 5000.0, {116: 1.0})], noise=0.0)
     area = integrate(cube, np.array([116, 245]), np.array([130.0, 130.0]), np.array([5.0, 5.0]), DetectParams())
     assert abs(area[0] - 5000.0 * np.sqrt(2 * np.pi)) / (5000.0 * np.sqrt(2 * np.pi)) < 0.03
-    assert area[1] == 0.0
+    assert np.isnan(area[1])
 
 
 def test_expected_rt_follows_the_run_local_shift() -> None:
@@ -32,3 +32,9 @@ def test_fill_run_fills_only_empty_cells() -> None:
     filled = fill_run(table, members, "s1", cube, DetectParams())
     assert filled.index.tolist() == [0]
     assert abs(filled.iloc[0] - 5000.0 * np.sqrt(2 * np.pi)) / (5000.0 * np.sqrt(2 * np.pi)) < 0.05
+
+
+def test_signal_below_detection_limit_stays_empty() -> None:
+    cube = synthetic_cube([(130.0, 1.0, {116: 1.0})], noise=5.0)
+    area = integrate(cube, np.array([116]), np.array([130.0]), np.array([3.0]), DetectParams())
+    assert np.isnan(area[0])

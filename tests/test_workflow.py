@@ -18,8 +18,7 @@ BIN = Path(sys.executable).parent
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    command = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(REPO / "config" / "config.yaml"), "--cores", "2", *args]
+    command = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -97,3 +96,22 @@ def test_lint_is_clean(small_study: Path, tmp_path: Path) -> None:
     assert "Lints for" not in result.stdout + result.stderr
 
 
+
+
+@pytest.mark.shared_data
+def test_jcamp_example_runs_end_to_end(tmp_path: Path) -> None:
+    from conftest import SHARED_DATA
+
+    example = REPO / "config" / "examples" / "jcamp"
+    result = snakemake(
+        tmp_path, "--configfile", str(example / "config.yaml"),
+        "--config", f"samples={example / 'samples.tsv'}", f"library={SHARED_DATA / 'library' / 'massbank_gc_ei.msp'}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    features = table(tmp_path, "features/feature_table.tsv")
+    assert features["ri"].isna().all() and len(features) > 100
+    assert [c for c in features.columns[5:]] == [f"{g}_{i}" for g in ("ELEY", "GECO") for i in range(1, 6)]
+    stats = table(tmp_path, "stats/eley_vs_geco.tsv")
+    assert (stats["n_case"] == 5).all() and stats["pvalue"].notna().sum() > 100
+    annotations = table(tmp_path, "annotation/annotations.tsv")
+    assert annotations["library_id"].str.startswith("MSBNK-").all() and (annotations["msi_level"] == 3).all()

@@ -24,42 +24,59 @@ class RawScans:
     instrument: str = ""
 
 
-def _var(nc: netcdf_file, name: str, path: str) -> np.ndarray:
+def _text(value: object) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value or "")
+
+
+def _open(path: str):
+    """Open a netCDF-3 file with scipy, a netCDF-4/HDF5 file with netCDF4 (no automatic scaling)."""
+    with open(path, "rb") as handle:
+        hdf5 = handle.read(8) == b"\x89HDF\r\n\x1a\n"
+    try:
+        if hdf5:
+            import netCDF4
+
+            nc = netCDF4.Dataset(path, "r")
+            nc.set_auto_maskandscale(False)
+            return nc
+        return netcdf_file(path, "r", mmap=False)
+    except (TypeError, ValueError, OSError, IndexError, RuntimeError) as err:
+        raise GcmsflowError(path, f"not a readable netCDF file ({err})") from None
+
+
+def _values(nc, name: str, path: str) -> np.ndarray:
+    """A variable as float64 with its ``scale_factor`` applied (ANDI allows short or long integers)."""
     if name not in nc.variables:
         raise GcmsflowError(path, f"ANDI-MS variable '{name}' is missing")
-    return np.array(nc.variables[name][:], copy=True)
-
-
-def _scaled(nc: netcdf_file, name: str, path: str) -> np.ndarray:
-    """A variable with its ``scale_factor`` applied (ANDI allows short or long integer storage)."""
-    values = _var(nc, name, path).astype(np.float64)
-    scale = getattr(nc.variables[name], "scale_factor", None)
+    var = nc.variables[name]
+    try:
+        values = np.array(var[:], dtype=np.float64)
+    except (ValueError, OSError, IndexError, RuntimeError) as err:
+        raise GcmsflowError(path, f"ANDI-MS variable '{name}' cannot be read (truncated file?) ({err})") from None
+    scale = getattr(var, "scale_factor", None)
     return values * float(scale) if scale is not None else values
 
 
 def read_andi(path: str | os.PathLike) -> RawScans:
-    """Read an ANDI-MS netCDF-3 file (classic or 64-bit offset) into :class:`RawScans`."""
+    """Read an ANDI-MS netCDF file (netCDF-3 classic or 64-bit offset, or netCDF-4/HDF5) into :class:`RawScans`."""
     path = str(path)
+    nc = _open(path)
     try:
-        nc = netcdf_file(path, "r", mmap=False)
-    except (TypeError, ValueError, OSError, IndexError) as err:
-        raise GcmsflowError(path, f"not a readable netCDF-3 file ({err})") from None
-    with nc:
-        times = _scaled(nc, "scan_acquisition_time", path)
-        units = nc.variables["scan_acquisition_time"].__dict__.get("units", b"")
-        units = units.decode(errors="replace") if isinstance(units, bytes) else str(units)
-        if units.strip().lower().startswith("min"):
+        times = _values(nc, "scan_acquisition_time", path)
+        units = _text(getattr(nc.variables["scan_acquisition_time"], "units", "")).strip().lower()
+        if units.startswith("min"):
             times = times * 60.0
-        scan_index = _var(nc, "scan_index", path).astype(np.int64)
-        point_count = _var(nc, "point_count", path).astype(np.int64)
-        mass = _scaled(nc, "mass_values", path)
-        intensity = _scaled(nc, "intensity_values", path)
+        scan_index = _values(nc, "scan_index", path).astype(np.int64)
+        point_count = _values(nc, "point_count", path).astype(np.int64)
+        mass = _values(nc, "mass_values", path)
+        intensity = _values(nc, "intensity_values", path)
         instrument = ""
         for attr in ("instrument_name", "instrument_mfr", "instrument_model"):
-            value = getattr(nc, attr, b"")
-            if value:
-                instrument = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+            instrument = _text(getattr(nc, attr, "")).strip()
+            if instrument:
                 break
+    finally:
+        nc.close()
     return RawScans(times, scan_index, point_count, mass, intensity, instrument)
 
 

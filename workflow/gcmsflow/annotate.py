@@ -49,6 +49,12 @@ def weighted(matrix: np.ndarray, params: MatchParams) -> np.ndarray:
     return np.power(scaled, params.intensity_power) * mz**params.mz_power
 
 
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, 0 where the denominator is 0."""
+    denominator = np.broadcast_to(denominator, numerator.shape)
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+
+
 def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) -> dict[str, np.ndarray]:
     """Forward, reverse and matched-fraction scores for every query x library pair."""
     q, lib = weighted(queries, params), weighted(library, params)
@@ -57,9 +63,9 @@ def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) 
     dot = q @ lib.T
     q_norm = np.linalg.norm(q, axis=1)[:, None]
     lib_norm = np.linalg.norm(lib, axis=1)[None, :]
-    forward = dot / np.maximum(q_norm * lib_norm, 1e-300)
+    forward = _ratio(dot, q_norm * lib_norm)
     q_restricted = np.sqrt((q * q) @ lib_mask.T.astype(float))
-    reverse = dot / np.maximum(q_restricted * lib_norm, 1e-300)
+    reverse = _ratio(dot, q_restricted * lib_norm)
     matched = (q_mask.astype(float) @ lib_mask.T.astype(float)) / np.maximum(lib_mask.sum(axis=1), 1)[None, :]
     return {"forward": forward, "reverse": np.clip(reverse, 0.0, 1.0), "matched": matched}
 

@@ -2,7 +2,9 @@
 
 The expected retention time in a run is the feature's RT plus that run's local retention shift
 (median shift of its detected features within ±60 s); the baseline-corrected quant-ion trace is
-integrated over the feature's typical peak width around it. Filled cells are flagged.
+integrated over the feature's typical peak width around it. A cell whose net signal stays below
+3 robust standard deviations of same-width windows along the trace is left empty (below the detection limit) for the normalisation's left-censored
+imputation. Filled cells are flagged.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from .detect import DetectParams, preprocess
 from .scancube import ScanCube
 
 SHIFT_NEIGHBOURHOOD_S = 60.0
+LOD_SN = 3.0
 
 
 def expected_rt(feature_rt: float, shifts: pd.DataFrame) -> float:
@@ -23,19 +26,33 @@ def expected_rt(feature_rt: float, shifts: pd.DataFrame) -> float:
 
 
 def integrate(cube: ScanCube, mz: np.ndarray, centres_s: np.ndarray, half_widths_s: np.ndarray, params: DetectParams) -> np.ndarray:
-    """Baseline-corrected area (intensity x s) of ion ``mz[k]`` over ``centres_s[k] ± half_widths_s[k]``."""
+    """Baseline-corrected area (intensity x s) of ion ``mz[k]`` over ``centres_s[k] ± half_widths_s[k]``.
+
+    NaN where the ion is outside the cube's m/z axis, the window is empty, or the window's net
+    signal (above the trace's median) is below ``LOD_SN`` robust standard deviations of the net
+    signal of all windows of that width along the trace (below the detection limit).
+    """
     unique_mz, column = np.unique(mz, return_inverse=True)
     j = unique_mz.astype(int) - int(cube.mz[0])
     inside = (j >= 0) & (j < cube.mz.size)
     block = np.zeros((cube.times_s.size, unique_mz.size))
     block[:, inside] = cube.intensity[:, j[inside]]
-    traces = preprocess(block, cube.scan_interval_s, params)
+    corrected = preprocess(block, cube.scan_interval_s, params).corrected
+    net = corrected - np.median(corrected, axis=0)
+    cumulative = np.vstack([np.zeros(unique_mz.size), np.cumsum(corrected, axis=0)])
+    cumulative_net = np.vstack([np.zeros(unique_mz.size), np.cumsum(net, axis=0)])
     lo = np.searchsorted(cube.times_s, centres_s - half_widths_s)
     hi = np.searchsorted(cube.times_s, centres_s + half_widths_s, side="right")
-    cumulative = np.vstack([np.zeros(unique_mz.size), np.cumsum(traces.corrected, axis=0)])
     areas = (cumulative[hi, column] - cumulative[lo, column]) * cube.scan_interval_s
-    areas[~inside[column]] = np.nan
-    areas[hi <= lo] = np.nan
+    for k, (a, b, c) in enumerate(zip(lo, hi, column)):
+        width = b - a
+        if width <= 0 or not inside[c]:
+            areas[k] = np.nan
+            continue
+        windows = cumulative_net[width:, c] - cumulative_net[:-width, c]
+        spread = 1.4826 * np.median(np.abs(windows - np.median(windows)))
+        if cumulative_net[b, c] - cumulative_net[a, c] < LOD_SN * max(spread, 1e-12):
+            areas[k] = np.nan
     return areas
 
 

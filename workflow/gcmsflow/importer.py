@@ -1,20 +1,32 @@
-"""Import a raw GC-MS run into a unit-mass scan cube, choosing the reader by file content."""
+"""Import a raw GC-MS run into a unit-mass scan cube, choosing the reader by file content.
+
+Readers: ANDI-MS netCDF (netCDF-3 classic/64-bit offset and netCDF-4/HDF5), mzML (plain or gzip,
+MS1 only), JCAMP-DX GC-MS and Agilent ``.D`` folders. Each gives centroid point lists that are
+checked (monotonic times, finite non-negative values) and binned to nominal m/z.
+"""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
+from .agilent import data_ms, read_agilent
 from .andi import RawScans, read_andi
 from .errors import GcmsflowError
+from .jcamp import read_jcamp
+from .mzml import read_mzml
 from .scancube import ScanCube
 
 NETCDF3_MAGIC = (b"CDF\x01", b"CDF\x02")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+GZIP_MAGIC = b"\x1f\x8b"
+READERS: dict[str, Callable[[str], RawScans]] = {"andi": read_andi, "mzml": read_mzml, "jcamp": read_jcamp, "agilent": read_agilent}
 
 
 @dataclass(frozen=True)
@@ -27,24 +39,40 @@ class ImportParams:
 
 
 def sniff_format(path: str | os.PathLike) -> str:
-    """Name the format of ``path`` from its first bytes: ``andi`` or raise a one-line error."""
+    """Name the format of ``path`` from its content: ``andi``, ``mzml``, ``jcamp`` or ``agilent``.
+
+    Raises a one-line :class:`GcmsflowError` for missing, empty, unreadable or unknown input.
+    """
     path = Path(path)
     if not path.exists():
         raise GcmsflowError(path, "file not found")
     if path.is_dir():
-        raise GcmsflowError(path, "is a folder, not a supported run file")
+        data_ms(path)
+        return "agilent"
     try:
         with open(path, "rb") as handle:
-            head = handle.read(8)
+            head = handle.read(4096)
     except OSError as err:
         raise GcmsflowError(path, f"cannot be read ({err.strerror})") from None
     if not head:
         raise GcmsflowError(path, "file is empty")
-    if head[:4] in NETCDF3_MAGIC:
+    if head[:4] in NETCDF3_MAGIC or head[:8] == HDF5_MAGIC:
         return "andi"
-    if head == HDF5_MAGIC:
-        raise GcmsflowError(path, "netCDF-4/HDF5 ANDI files are not supported yet; convert to netCDF-3")
-    raise GcmsflowError(path, "unrecognised file content (supported: ANDI-MS netCDF-3 .cdf)")
+    if head[:2] == GZIP_MAGIC:
+        try:
+            with gzip.open(path, "rb") as handle:
+                head = handle.read(4096)
+        except (OSError, EOFError) as err:
+            raise GcmsflowError(path, f"damaged gzip file ({err})") from None
+        if b"<mzML" in head or b"<indexedmzML" in head:
+            return "mzml"
+        raise GcmsflowError(path, "gzip file that does not hold mzML")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<") and (b"<mzML" in head or b"<indexedmzML" in head):
+        return "mzml"
+    if text.startswith(b"##"):
+        return "jcamp"
+    raise GcmsflowError(path, "unrecognised file content (supported: ANDI-MS netCDF, mzML, JCAMP-DX, Agilent .D)")
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -106,13 +134,13 @@ def import_run(path: str | os.PathLike, params: ImportParams = ImportParams()) -
     if params.mz_min < 1 or params.mz_max < params.mz_min:
         raise GcmsflowError(path, f"invalid m/z range {params.mz_min}-{params.mz_max}")
     fmt = sniff_format(path)
-    raw = read_andi(path)
+    raw = READERS[fmt](path)
     validate_raw(raw, path)
     mz, intensity = bin_unit_mass(raw, params.mz_min, params.mz_max, params.bin_offset)
     metadata = {
         "source": os.path.basename(path),
         "format": fmt,
-        "sha256": sha256_of(path),
+        "sha256": sha256_of(data_ms(path) if fmt == "agilent" else path),
         "instrument": raw.instrument,
         "n_scans": int(raw.times_s.size),
         "time_range_s": [float(raw.times_s[0]), float(raw.times_s[-1])],

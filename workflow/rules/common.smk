@@ -1,16 +1,23 @@
 # Helpers shared by the rules: config and sample-sheet checks (before any job), run lists, stage options.
+import copy
 import json
 import shlex
 import sys
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from snakemake.utils import update_config, validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from gcmsflow.errors import GcmsflowError  # noqa: E402
 from gcmsflow.samplesheet import check_contrasts, load_sheet, runs_of_type  # noqa: E402
 
+# Keys a --configfile leaves out take their value from the shipped config/config.yaml.
+with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
+    _defaults = yaml.safe_load(handle)
+update_config(_defaults, copy.deepcopy(config))
+config.update(_defaults)
 validate(config, "../../config/schemas/config.schema.yaml")
 try:
     SHEET = load_sheet(config["samples"])

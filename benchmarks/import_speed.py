@@ -1,0 +1,75 @@
+"""Import speed and memory: gcmsflow against PyMassSpec on the ten JCAMP-DX runs, in one run.
+
+For each file, gcmsflow's ``import_run`` and PyMassSpec's documented path (``JCAMP_reader`` then
+``build_intensity_matrix_i``) are timed in fresh child processes, so each figure includes parsing
+and binning and each process's peak memory (ru_maxrss) is its own. Prints per-file seconds, the
+ratio and peak memory. Needs PyMassSpec: ``pip install -r requirements-bench.lock``.
+
+    python benchmarks/import_speed.py [--data ../shared/data/gcms/jcamp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+CHILD = {
+    "gcmsflow": """
+import resource, sys, time
+sys.path.insert(0, {workflow!r})
+from gcmsflow.importer import import_run
+start = time.perf_counter()
+cube = import_run({path!r})
+seconds = time.perf_counter() - start
+print({{"seconds": seconds, "scans": cube.intensity.shape[0], "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}})
+""",
+    "pymassspec": """
+import resource, time
+from pyms.GCMS.IO.JCAMP import JCAMP_reader
+from pyms.IntensityMatrix import build_intensity_matrix_i
+start = time.perf_counter()
+matrix = build_intensity_matrix_i(JCAMP_reader({path!r}))
+seconds = time.perf_counter() - start
+print({{"seconds": seconds, "scans": matrix.intensity_array.shape[0], "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}})
+""",
+}
+
+
+def measure(tool: str, path: Path) -> dict:
+    code = CHILD[tool].format(path=str(path), workflow=str(REPO / "workflow"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "gcms" / "jcamp")
+    args = parser.parse_args()
+    files = sorted(args.data.glob("*.JDX"))
+    if not files:
+        sys.exit(f"no .JDX files in {args.data}")
+    print(f"{'file':24} {'scans':>6} {'gcmsflow s':>11} {'PyMassSpec s':>13} {'ratio':>7} {'gcmsflow MB':>12} {'PyMassSpec MB':>14}")
+    totals = {"gcmsflow": 0.0, "pymassspec": 0.0}
+    peaks = {"gcmsflow": 0.0, "pymassspec": 0.0}
+    for path in files:
+        ours, peer = measure("gcmsflow", path), measure("pymassspec", path)
+        if ours["scans"] != peer["scans"]:
+            sys.exit(f"{path.name}: scan counts differ ({ours['scans']} vs {peer['scans']})")
+        for tool, result in (("gcmsflow", ours), ("pymassspec", peer)):
+            totals[tool] += result["seconds"]
+            peaks[tool] = max(peaks[tool], result["peak_mb"])
+        print(f"{path.name:24} {ours['scans']:6d} {ours['seconds']:11.3f} {peer['seconds']:13.3f} "
+              f"{peer['seconds'] / ours['seconds']:7.1f} {ours['peak_mb']:12.0f} {peer['peak_mb']:14.0f}")
+    n = len(files)
+    print(f"mean per run: gcmsflow {totals['gcmsflow'] / n:.3f} s, PyMassSpec {totals['pymassspec'] / n:.3f} s; "
+          f"gcmsflow is {totals['pymassspec'] / totals['gcmsflow']:.1f}x faster; "
+          f"peak memory per run: gcmsflow {peaks['gcmsflow']:.0f} MB, PyMassSpec {peaks['pymassspec']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""The four raw formats and their bad-input catalogue; real files from ../shared/data where marked."""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SHARED_DATA
+from gcmsflow.andi import read_andi, write_andi
+from gcmsflow.cli import main
+from gcmsflow.errors import GcmsflowError
+from gcmsflow.importer import ImportParams, import_run, sniff_format
+from gcmsflow.jcamp import page_tic
+from test_importer import raw_scans
+
+CV = 'cvRef="MS" accession="{acc}" name="{name}" value="{value}"'
+
+
+def _array(values: np.ndarray, accession: str, name: str) -> str:
+    encoded = base64.b64encode(np.asarray(values, "<f8").tobytes()).decode()
+    return (
+        f'<binaryDataArray encodedLength="{len(encoded)}"><cvParam {CV.format(acc="MS:1000523", name="64-bit float", value="")}/>'
+        f'<cvParam {CV.format(acc="MS:1000576", name="no compression", value="")}/>'
+        f'<cvParam {CV.format(acc=accession, name=name, value="")}/><binary>{encoded}</binary></binaryDataArray>'
+    )
+
+
+def write_mzml(path: Path, spectra: list[tuple[int, float, str, np.ndarray, np.ndarray]]) -> None:
+    """Minimal mzML: ``(ms level, start time, unit, m/z, intensity)`` per spectrum."""
+    units = {"second": "UO:0000010", "minute": "UO:0000031"}
+    body = []
+    for k, (level, start, unit, mz, intensity) in enumerate(spectra):
+        body.append(
+            f'<spectrum index="{k}" id="scan={k + 1}" defaultArrayLength="{len(mz)}">'
+            f'<cvParam {CV.format(acc="MS:1000511", name="ms level", value=level)}/>'
+            f'<scanList count="1"><scan><cvParam {CV.format(acc="MS:1000016", name="scan start time", value=start)} '
+            f'unitCvRef="UO" unitAccession="{units[unit]}" unitName="{unit}"/></scan></scanList>'
+            f'<binaryDataArrayList count="2">{_array(mz, "MS:1000514", "m/z array")}'
+            f'{_array(intensity, "MS:1000515", "intensity array")}</binaryDataArrayList></spectrum>'
+        )
+    text = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<mzML xmlns="http://psi.hupo.org/ms/mzml" version="1.1.0">'
+        '<cvList count="2"><cv id="MS" fullName="PSI-MS" URI="https://purl.obolibrary.org/obo/ms.obo"/>'
+        '<cv id="UO" fullName="Unit Ontology" URI="https://purl.obolibrary.org/obo/uo.obo"/></cvList>'
+        f'<run id="r"><spectrumList count="{len(spectra)}">{"".join(body)}</spectrumList></run></mzML>'
+    )
+    data = text.encode()
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+
+
+MS1 = [(1, 0.5, "minute", np.array([73.05, 147.07]), np.array([100.0, 50.0])), (1, 0.51, "minute", np.array([73.05]), np.array([80.0]))]
+
+
+@pytest.mark.parametrize("name", ["run.mzML", "run.mzML.gz"])
+def test_mzml_ms1_only_with_minutes(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    write_mzml(path, MS1[:1] + [(2, 0.505, "minute", np.array([60.0]), np.array([9.0]))] + MS1[1:])
+    cube = import_run(path)
+    assert sniff_format(path) == "mzml"
+    assert cube.times_s.tolist() == pytest.approx([30.0, 30.6])
+    assert cube.column(73).tolist() == [100.0, 80.0] and cube.column(60).sum() == 0
+
+
+def test_mzml_with_only_ms2_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ms2.mzML"
+    write_mzml(path, [(2, 1.0, "second", np.array([60.0]), np.array([9.0]))])
+    with pytest.raises(GcmsflowError, match="no MS1 spectra"):
+        import_run(path)
+
+
+def test_netcdf4_andi_with_short_intensities_and_scale_factor(tmp_path: Path) -> None:
+    import netCDF4
+
+    path = tmp_path / "run.cdf"
+    raw = raw_scans()
+    with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
+        nc.createDimension("scan_number", 3)
+        nc.createDimension("point_number", raw.mass.size)
+        for name, kind, dim, values in (
+            ("scan_acquisition_time", "f8", "scan_number", raw.times_s), ("scan_index", "i4", "scan_number", raw.scan_index),
+            ("point_count", "i4", "scan_number", raw.point_count), ("mass_values", "f4", "point_number", raw.mass),
+        ):
+            nc.createVariable(name, kind, (dim,))[:] = values
+        intensity = nc.createVariable("intensity_values", "i2", ("point_number",))
+        intensity.set_auto_maskandscale(False)
+        intensity.scale_factor = 0.5
+        intensity[:] = (raw.intensity * 2).astype("i2")
+    cube = import_run(path)
+    assert cube.column(73).tolist() == [100.0] * 3 and cube.metadata["format"] == "andi"
+
+
+def test_andi_without_instrument_name_reads(tmp_path: Path) -> None:
+    path = tmp_path / "run.cdf"
+    write_andi(path, raw_scans(), title="t")
+    assert read_andi(path).instrument  # the simulator writes one
+    from scipy.io import netcdf_file
+
+    with netcdf_file(str(path), "a", mmap=False) as nc:
+        nc.instrument_name = b""
+    assert read_andi(path).instrument == "" and import_run(path).metadata["instrument"] == ""
+
+
+def test_andi_tic_matches_the_file(small_study: Path) -> None:
+    from scipy.io import netcdf_file
+
+    path = small_study / "raw" / "qc01.cdf"
+    with netcdf_file(str(path), "r", mmap=False) as nc:
+        tic = np.array(nc.variables["total_intensity"][:])
+    assert np.allclose(import_run(path).tic(), tic, rtol=1e-5)
+
+
+def test_jcamp_minutes_and_no_scans(tmp_path: Path) -> None:
+    good = tmp_path / "run.jdx"
+    good.write_text("##TITLE= x\n##XUNITS= MINUTES\n##PAGE= T=1.0\n##RETENTION_TIME= 1.0\n##XYDATA= (XY..XY)\n 73.05, 10.0\n 147.0, 5.0\n##END=\n")
+    cube = import_run(good)
+    assert cube.times_s.tolist() == [60.0] and cube.column(147).tolist() == [5.0]
+    empty = tmp_path / "empty.jdx"
+    empty.write_text("##TITLE= x\n##JCAMP-DX= 4.24\n##END=\n")
+    with pytest.raises(GcmsflowError, match="no ##PAGE= scans"):
+        import_run(empty)
+
+
+def test_agilent_folder_without_data_ms(tmp_path: Path) -> None:
+    folder = tmp_path / "RUN01.D"
+    folder.mkdir()
+    (folder / "acqmeth.txt").write_text("method")
+    with pytest.raises(GcmsflowError, match="without DATA.MS"):
+        import_run(folder)
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "locked.cdf"
+    write_andi(path, raw_scans(), title="t")
+    real_open = builtins.open
+
+    def deny(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", deny)
+    with pytest.raises(GcmsflowError, match="cannot be read \\(Permission denied\\)"):
+        import_run(path)
+
+
+@pytest.mark.parametrize("content", [b"\x1f\x8bgarbage", b"<html><body>not mzml</body></html>"])
+def test_unknown_or_damaged_content_is_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "run.mzML.gz"
+    path.write_bytes(content)
+    out = tmp_path / "cube.npz"
+    assert main(["import", "--input", str(path), "--output", str(out)]) == 1
+    assert not out.exists()
+
+
+JCAMP_DIR = SHARED_DATA / "gcms" / "jcamp"
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", [f"{g}_{i}_SUBTRACT.JDX" for g in ("ELEY", "GECO") for i in range(1, 6)])
+def test_real_jcamp_runs(name: str) -> None:
+    path = JCAMP_DIR / name
+    cube = import_run(path, ImportParams(mz_min=1, mz_max=600))  # the file's TIC counts ions below m/z 50 too
+    assert cube.intensity.shape[0] == 2103 and cube.metadata["format"] == "jcamp"
+    assert 1.0 <= cube.times_s[0] < 2.0 and 2200 < cube.times_s[-1] < 2230
+    assert np.allclose(cube.tic(), page_tic(path), rtol=1e-4)
+
+
+@pytest.mark.shared_data
+def test_real_agilent_folder() -> None:
+    cube = import_run(SHARED_DATA / "gcms" / "agilent" / "GC01_0812_066.D")
+    assert cube.intensity.shape == (9865, 551)
+    assert cube.mz[0] == 50 and cube.mz[-1] == 600
+    assert cube.metadata["format"] == "agilent" and np.all(np.diff(cube.times_s) > 0)
+    assert cube.tic().max() > 0
