@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,18 +15,36 @@ from gcmsflow.scancube import ScanCube
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+BIN = Path(sys.executable).parent
+
+
+def slurm_answers() -> bool:
+    """True when a SLURM controller answers ``sinfo`` on this machine."""
+    if shutil.which("sinfo") is None:
+        return False
+    return subprocess.run(["sinfo", "-h"], capture_output=True, timeout=30).returncode == 0
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``shared_data`` skip where ../shared/data is absent, except in CI where they must run."""
-    if SHARED_DATA.is_dir():
-        return
-    if os.environ.get("CI"):
-        raise pytest.UsageError(f"CI needs {SHARED_DATA} for the shared_data tests")
-    skip = pytest.mark.skip(reason=f"{SHARED_DATA} not present")
+    """``shared_data`` and ``slurm`` tests skip where their resource is absent, except in CI where they must run."""
+    missing = {}
+    if not SHARED_DATA.is_dir():
+        missing["shared_data"] = f"{SHARED_DATA} not present"
+    if any("slurm" in item.keywords for item in items) and not slurm_answers():
+        missing["slurm"] = "no SLURM controller answers sinfo (CI starts one with .ci/local-slurm start)"
+    if missing and os.environ.get("CI"):
+        raise pytest.UsageError("CI needs these for its tests: " + "; ".join(missing.values()))
     for item in items:
-        if "shared_data" in item.keywords:
-            item.add_marker(skip)
+        for marker, reason in missing.items():
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the repository's workflow in ``workdir`` on 2 cores with this interpreter's tools on PATH."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    command = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 # Helpers shared by the rules: config and sample-sheet checks (before any job), run lists, stage options.
 import copy
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -29,6 +30,15 @@ validate(SHEET.drop(columns="path"), "../../config/schemas/samples.schema.yaml")
 STUDY_RUNS = runs_of_type(SHEET, "sample", "qc", "blank")
 ALKANE_RUNS = runs_of_type(SHEET, "alkane")
 CONTRASTS = {c["name"]: c for c in config["contrasts"]}
+# SLURM partition and account for every rule: config `cluster:` first, then the environment.
+CLUSTER = {
+    resource: value
+    for resource, value in (
+        ("slurm_partition", config["cluster"].get("partition") or os.environ.get("GCMSFLOW_SLURM_PARTITION")),
+        ("slurm_account", config["cluster"].get("account") or os.environ.get("GCMSFLOW_SLURM_ACCOUNT")),
+    )
+    if value
+}
 
 
 wildcard_constraints:
@@ -45,10 +55,12 @@ def options(stage, **extra):
     return shlex.quote(json.dumps({**config.get(stage, {}), **extra}, sort_keys=True))
 
 
-def mem_for_input(base_mb, per_input_mb):
-    """Memory (MB) for a job: a base plus a multiple of its input size, doubled on each retry."""
+def scaled_by_input(base, per_input_mb):
+    """A resource (mem_mb in MB, runtime in minutes) for a job: a base plus a multiple of its
+    input size in MB, doubled on each retry (`--retries`), so a job killed for memory or time
+    is resubmitted with twice as much."""
 
-    def mem_mb(wildcards, input, attempt):
-        return int((base_mb + per_input_mb * input.size_mb) * 2 ** (attempt - 1))
+    def amount(wildcards, input, attempt):
+        return int((base + per_input_mb * input.size_mb) * 2 ** (attempt - 1))
 
-    return mem_mb
+    return amount

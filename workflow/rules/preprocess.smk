@@ -10,10 +10,13 @@ rule import_run:
         "results/logs/import/{sample}.log",
     params:
         options=options("import"),
+    group:
+        "per_run"
     threads: 1
     resources:
-        mem_mb=mem_for_input(500, 30),
-        runtime=10,
+        mem_mb=scaled_by_input(500, 30),
+        runtime=scaled_by_input(5, 0.05),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
@@ -30,10 +33,13 @@ rule detect:
         "results/logs/detect/{sample}.log",
     params:
         options=options("detect"),
+    group:
+        "per_run"
     threads: 1
     resources:
-        mem_mb=mem_for_input(500, 6),
-        runtime=10,
+        mem_mb=scaled_by_input(500, 6),
+        runtime=scaled_by_input(5, 0.02),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
