@@ -11,14 +11,17 @@ rule normalize:
         factors="results/qc/normalization_factors.tsv",
         imputed="results/qc/imputed.tsv",
         blanks="results/qc/blank_filter.tsv",
+    benchmark:
+        "results/benchmarks/normalize.tsv"
     log:
         "results/logs/normalize/normalize.log",
     params:
         options=options("normalize", internal_standard=config["internal_standard"]),
     threads: 1
     resources:
-        mem_mb=mem_for_input(1000, 20),
-        runtime=10,
+        mem_mb=scaled_by_input(1000, 20),
+        runtime=scaled_by_input(5, 0.1),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
@@ -39,6 +42,8 @@ rule differential:
             category="Differential abundance",
             labels={"contrast": "{contrast}"},
         ),
+    benchmark:
+        "results/benchmarks/differential_{contrast}.tsv"
     log:
         "results/logs/differential/{contrast}.log",
     params:
@@ -47,8 +52,9 @@ rule differential:
         test=config["differential"]["test"],
     threads: 1
     resources:
-        mem_mb=mem_for_input(1000, 20),
-        runtime=10,
+        mem_mb=scaled_by_input(1000, 20),
+        runtime=scaled_by_input(5, 0.1),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
@@ -76,14 +82,17 @@ rule plots:
         highlights=report(
             "results/plots/highlights.png", caption="../report/highlights.rst", category="Differential abundance"
         ),
+    benchmark:
+        "results/benchmarks/plots.tsv"
     log:
         "results/logs/plots/plots.log",
     params:
         highlight=" ".join(shlex.quote(h) for h in config["plots"]["highlight"]),
     threads: 1
     resources:
-        mem_mb=mem_for_input(1000, 2),
-        runtime=15,
+        mem_mb=scaled_by_input(1000, 2),
+        runtime=scaled_by_input(10, 0.1),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:

@@ -10,14 +10,17 @@ rule ri_calibrate:
             caption="../report/ri_calibration.rst",
             category="Retention index",
         ),
+    benchmark:
+        "results/benchmarks/ri_calibrate.tsv"
     log:
         "results/logs/ri/calibration.log",
     params:
         options=options("ri"),
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=scaled_by_input(500, 50),
+        runtime=scaled_by_input(5, 0.5),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
@@ -33,14 +36,17 @@ rule align:
         table="results/features/aligned.tsv",
         members="results/features/members.tsv",
         msp="results/features/features.msp",
+    benchmark:
+        "results/benchmarks/align.tsv"
     log:
         "results/logs/align/align.log",
     params:
         options=options("align"),
     threads: 1
     resources:
-        mem_mb=mem_for_input(1000, 20),
-        runtime=30,
+        mem_mb=scaled_by_input(1000, 20),
+        runtime=scaled_by_input(10, 0.2),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
@@ -60,14 +66,17 @@ rule gapfill:
             category="Features",
         ),
         filled="results/features/filled.tsv",
+    benchmark:
+        "results/benchmarks/gapfill.tsv"
     log:
         "results/logs/gapfill/gapfill.log",
     params:
         options=options("detect"),
     threads: 1
     resources:
-        mem_mb=mem_for_input(1000, 0.1),
-        runtime=30,
+        mem_mb=scaled_by_input(1000, 0.1),
+        runtime=scaled_by_input(10, 0.01),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
@@ -86,14 +95,17 @@ rule annotate:
             category="Annotation",
         ),
         hits="results/annotation/hits.tsv",
+    benchmark:
+        "results/benchmarks/annotate.tsv"
     log:
         "results/logs/annotate/annotate.log",
     params:
         options=options("annotate"),
     threads: 1
     resources:
-        mem_mb=mem_for_input(2000, 20),
-        runtime=30,
+        mem_mb=scaled_by_input(2000, 20),
+        runtime=scaled_by_input(10, 0.05),
+        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
