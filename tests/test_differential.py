@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from gcmsflow.differential import bh_qvalues, differential, fit_f_dist, trigamma_inverse, two_group_test
+from gcmsflow.differential import bh_qvalues, differential, fit_f_dist, moderated_t_test, trigamma_inverse, welch_test
+from gcmsflow.errors import GcmsflowError
 
 
 def test_welch_matches_scipy() -> None:
     rng = np.random.default_rng(3)
     case, control = rng.normal(1.0, 1.0, (20, 5)), rng.normal(0.0, 2.0, (20, 4))
-    result = two_group_test(case, control, "welch")
+    result = welch_test(case, control)
     expected = stats.ttest_ind(case, control, axis=1, equal_var=False)
     assert result["pvalue"].to_numpy() == pytest.approx(expected.pvalue)
     assert result["log2fc"].to_numpy() == pytest.approx(case.mean(axis=1) - control.mean(axis=1))
@@ -32,7 +33,8 @@ def test_moderated_t_hand_computed_with_known_prior(monkeypatch: pytest.MonkeyPa
     case = np.array([[1.0, 2.0, 3.0]])
     control = np.array([[0.0, 1.0, 2.0]])
     monkeypatch.setattr("gcmsflow.differential.fit_f_dist", lambda s2, d: (4.0, 0.5))
-    result = two_group_test(case, control, "moderated_t")
+    design = np.column_stack([np.ones(6), [1, 1, 1, 0, 0, 0]])
+    result = moderated_t_test(np.hstack([case, control]), design, np.array([3]), np.array([3]))
     # s² = 1 on d = 4; posterior (4·0.5 + 4·1)/8 = 0.75; t = 1 / sqrt(0.75·2/3); df = min(8, 4) = 4
     t = 1.0 / np.sqrt(0.75 * 2.0 / 3.0)
     assert result.loc[0, "pvalue"] == pytest.approx(2 * stats.t.sf(t, 4))
@@ -55,7 +57,65 @@ def test_bh_matches_hand_computation() -> None:
 
 def test_contract_table_has_names_and_counts() -> None:
     abundance = pd.DataFrame({"a1": [1.0, 5.0], "a2": [1.2, 5.1], "c1": [3.0, 5.0], "c2": [3.1, 5.2]}, index=["F1", "F2"])
-    table = differential(abundance, ["a1", "a2"], ["c1", "c2"], pd.Series({"F1": "Asparagine, 3TMS"}), "welch")
+    table = differential(abundance, sheet(2, 2).set_axis(["a1", "a2", "c1", "c2"]), ["a1", "a2"], ["c1", "c2"], pd.Series({"F1": "Asparagine, 3TMS"}), "welch")
     assert table.columns.tolist() == ["feature_id", "name", "log2fc", "ci_low", "ci_high", "pvalue", "qvalue", "test", "n_case", "n_control"]
     assert table.loc[0, "name"] == "Asparagine, 3TMS" and table.loc[1, "name"] == ""
     assert (table["n_case"] == 2).all() and (table["test"] == "welch").all()
+
+
+def sheet(n_case: int, n_control: int, **covariates: list) -> pd.DataFrame:
+    names = [f"a{i}" for i in range(n_case)] + [f"c{i}" for i in range(n_control)]
+    return pd.DataFrame({"group": ["case"] * n_case + ["control"] * n_control, **covariates}, index=names)
+
+
+def test_moderated_t_without_shrinkage_equals_statsmodels_ols_with_a_covariate(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    runs = sheet(4, 4, batch=["1", "2", "1", "2", "1", "2", "1", "2"], age=[30, 41, 52, 38, 45, 60, 33, 48])
+    abundance = pd.DataFrame(rng.normal(10, 1, (12, 8)), columns=runs.index, index=[f"F{i:02d}" for i in range(12)])
+    monkeypatch.setattr("gcmsflow.differential.fit_f_dist", lambda s2, d: (0.0, 1.0))
+    names = pd.Series(dtype=str)
+    moderated = differential(abundance, runs, ["a0", "a1", "a2", "a3"], ["c0", "c1", "c2", "c3"], names, "moderated_t", ("batch", "age"))
+    ols = differential(abundance, runs, ["a0", "a1", "a2", "a3"], ["c0", "c1", "c2", "c3"], names, "ols", ("batch", "age"))
+    pd.testing.assert_frame_equal(moderated.drop(columns="test"), ols.drop(columns="test"), rtol=1e-8)
+
+
+def test_moderated_t_two_groups_is_the_pooled_t_when_the_prior_is_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(8)
+    runs = sheet(3, 5)
+    abundance = pd.DataFrame(rng.normal(0, 1, (5, 8)), columns=runs.index)
+    monkeypatch.setattr("gcmsflow.differential.fit_f_dist", lambda s2, d: (0.0, 1.0))
+    table = differential(abundance, runs, ["a0", "a1", "a2"], ["c0", "c1", "c2", "c3", "c4"], pd.Series(dtype=str), "moderated_t").set_index("feature_id")
+    expected = stats.ttest_ind(abundance[["a0", "a1", "a2"]], abundance[["c0", "c1", "c2", "c3", "c4"]], axis=1)
+    assert table.loc[abundance.index, "pvalue"].to_numpy() == pytest.approx(expected.pvalue)
+
+
+def test_batch_covariate_removes_a_batch_shift() -> None:
+    rng = np.random.default_rng(9)
+    batch = ["1", "2"] * 6
+    runs = sheet(6, 6, batch=batch)
+    shift = np.where(np.array(batch) == "2", 3.0, 0.0)
+    abundance = pd.DataFrame(rng.normal(0, 0.2, (200, 12)) + shift, columns=runs.index)
+    case, control = [f"a{i}" for i in range(6)], [f"c{i}" for i in range(6)]
+    plain = differential(abundance, runs, case, control, pd.Series(dtype=str), "moderated_t")
+    adjusted = differential(abundance, runs, case, control, pd.Series(dtype=str), "moderated_t", ("batch",))
+    assert (adjusted["ci_high"] - adjusted["ci_low"]).median() < 0.5 * (plain["ci_high"] - plain["ci_low"]).median()
+    assert (adjusted["qvalue"] < 0.05).sum() <= 10
+
+
+def test_confounded_covariate_is_a_clear_error() -> None:
+    runs = sheet(2, 2, batch=["1", "1", "2", "2"])
+    abundance = pd.DataFrame(np.ones((1, 4)), columns=runs.index)
+    with pytest.raises(GcmsflowError, match="rank-deficient"):
+        differential(abundance, runs, ["a0", "a1"], ["c0", "c1"], pd.Series(dtype=str), "moderated_t", ("batch",))
+    with pytest.raises(GcmsflowError, match="takes no covariates"):
+        differential(abundance, runs, ["a0", "a1"], ["c0", "c1"], pd.Series(dtype=str), "welch", ("batch",))
+
+
+def test_mann_whitney_matches_scipy_and_hodges_lehmann() -> None:
+    runs = sheet(4, 4)
+    abundance = pd.DataFrame([[5.0, 6.0, 7.0, 8.0, 1.0, 2.0, 3.0, 4.5]], columns=runs.index, index=["F1"])
+    table = differential(abundance, runs, ["a0", "a1", "a2", "a3"], ["c0", "c1", "c2", "c3"], pd.Series(dtype=str), "mann_whitney")
+    assert table.loc[0, "pvalue"] == pytest.approx(stats.mannwhitneyu([5, 6, 7, 8], [1, 2, 3, 4.5]).pvalue)
+    diffs = np.subtract.outer([5.0, 6.0, 7.0, 8.0], [1.0, 2.0, 3.0, 4.5]).ravel()
+    assert table.loc[0, "log2fc"] == pytest.approx(np.median(diffs))
+    assert table.loc[0, "ci_low"] <= np.median(diffs) <= table.loc[0, "ci_high"]

@@ -145,23 +145,38 @@ def cmd_annotate(args: argparse.Namespace) -> None:
 
 
 def cmd_normalize(args: argparse.Namespace) -> None:
+    from .drift import DriftParams
+    from .filters import FilterParams
     from .normalize import NormalizeParams, normalize
-    from .samplesheet import load_sheet, runs_of_type
+    from .samplesheet import load_sheet
     from .tables import read_tsv, write_tsv
 
     sheet = load_sheet(args.samples)
     table = read_tsv(args.table, ["feature_id"]).set_index("feature_id")
     annotations = read_tsv(args.annotations, ["feature_id", "name"])
-    columns = {kind: [s for s in runs_of_type(sheet, kind) if s in table.columns] for kind in ("sample", "qc", "blank")}
     params = _options(args.options, NormalizeParams)
-    abundance, factors, imputed, blanks = normalize(table, annotations, columns, params, source=args.annotations)
-    write_tsv(abundance.reset_index(names="feature_id"), args.output)
-    write_tsv(factors, args.factors)
-    write_tsv(imputed, args.imputed)
-    write_tsv(blanks, args.blank_filter)
+    result = normalize(
+        table,
+        annotations,
+        sheet,
+        params,
+        _options(args.drift_options, DriftParams),
+        _options(args.filter_options, FilterParams),
+        source=args.annotations,
+    )
+    write_tsv(result.abundance.reset_index(names="feature_id"), args.output)
+    write_tsv(result.drift_corrected.reset_index(names="feature_id"), args.drift_corrected)
+    write_tsv(result.factors, args.factors)
+    write_tsv(result.imputed, args.imputed)
+    write_tsv(result.blanks, args.blank_filter)
+    write_tsv(result.drift, args.drift)
+    write_tsv(result.filters, args.filters)
+    write_tsv(result.precision, args.precision)
 
 
 def cmd_differential(args: argparse.Namespace) -> None:
+    import pandas as pd
+
     from .differential import differential
     from .samplesheet import load_sheet
     from .tables import read_tsv, write_tsv
@@ -169,13 +184,27 @@ def cmd_differential(args: argparse.Namespace) -> None:
     sheet = load_sheet(args.samples)
     abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
     annotations = read_tsv(args.annotations, ["feature_id", "name"]).set_index("feature_id")
+    drift = read_tsv(args.drift, ["batch", "action"])
     studied = sheet[(sheet["type"] == "sample") & sheet["sample"].isin(abundance.columns)]
     case = studied.loc[studied["group"] == args.case, "sample"].tolist()
     control = studied.loc[studied["group"] == args.control, "sample"].tolist()
     for role, columns, group in (("case", case, args.case), ("control", control, args.control)):
         if not columns:
             raise GcmsflowError(args.abundance, f"{role} group '{group}' has no sample columns")
-    write_tsv(differential(abundance, case, control, annotations["name"], args.test), args.output)
+    covariates = list(args.covariates)
+    note = ""
+    batches = sorted(set(sheet.loc[case + control, "batch"]))
+    if len(batches) > 1 and "batch" not in covariates and (drift["action"] == "too_few_qcs").any():
+        if args.test not in ("moderated_t", "ols"):
+            raise GcmsflowError(args.drift, f"batches {', '.join(batches)} were not drift-corrected (too few QCs) and test '{args.test}' cannot take batch as a covariate; use moderated_t or ols")
+        covariates.append("batch")
+        note = "batch added as covariate: some batches have too few pooled QCs for drift correction"
+    table = differential(abundance, sheet, case, control, annotations["name"], args.test, tuple(covariates))
+    write_tsv(table, args.output)
+    model = {"contrast": args.contrast, "case": args.case, "control": args.control, "test": args.test,
+             "design": " + ".join(["~ group"] + covariates), "n_case": len(case), "n_control": len(control),
+             "n_tested": int(table["pvalue"].notna().sum()), "n_q_below_0.05": int((table["qvalue"] < 0.05).sum()), "note": note}
+    write_tsv(pd.DataFrame([model]), args.model)
 
 
 def cmd_plots(args: argparse.Namespace) -> None:
@@ -186,9 +215,14 @@ def cmd_plots(args: argparse.Namespace) -> None:
 
     sheet = load_sheet(args.samples)
     out = Path(args.outdir)
-    cubes = {sample: load_cube(p) for sample, p in _stem_map(args.cubes, ".npz").items()}
-    plots.tic_overlay(cubes, sheet, out / "tic_overlay.png")
+    tics = {}
+    for sample, path in _stem_map(args.cubes, ".npz").items():
+        cube = load_cube(path)  # one cube in memory at a time
+        tics[sample] = (cube.times_s, cube.tic())
+    plots.tic_overlay(tics, sheet, out / "tic_overlay.png")
     plots.ri_ladder(read_tsv(args.calibration, ["carbon", "ri", "rt"]), out / "ri_ladder.png")
+    raw = read_tsv(args.table, ["feature_id"]).set_index("feature_id")
+    plots.qc_drift(raw, read_tsv(args.drift_corrected, ["feature_id"]).set_index("feature_id"), sheet, out / "qc_drift.png")
     abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
     annotations = read_tsv(args.annotations, ["feature_id", "name", "score"])
     plots.pca_scores(abundance, sheet, out / "pca_scores.png")
@@ -196,6 +230,7 @@ def cmd_plots(args: argparse.Namespace) -> None:
         contrast = Path(path).stem
         stats = read_tsv(path, ["feature_id", "name", "log2fc", "pvalue", "qvalue"])
         plots.volcano(stats, out / f"volcano_{contrast}.png")
+        plots.heatmap(abundance, stats, sheet, out / f"heatmap_{contrast}.png")
     plots.highlights(abundance, annotations, sheet, list(args.highlight), out / "highlights.png")
 
 
@@ -223,9 +258,21 @@ def build_parser() -> argparse.ArgumentParser:
         "align": (cmd_align, "align components of all runs into features", ["--samples", "--calibration", "--output", "--members", "--msp"]),
         "gapfill": (cmd_gapfill, "re-integrate missing feature cells", ["--table", "--members", "--output", "--filled"]),
         "annotate": (cmd_annotate, "match feature spectra against a library", ["--features", "--library", "--output", "--hits"]),
-        "normalize": (cmd_normalize, "normalise, impute and log2-transform the feature table", ["--table", "--annotations", "--samples", "--output", "--factors", "--imputed", "--blank-filter"]),
-        "differential": (cmd_differential, "test one contrast", ["--abundance", "--annotations", "--samples", "--case", "--control", "--output"]),
-        "plots": (cmd_plots, "draw the report figures", ["--samples", "--calibration", "--abundance", "--annotations", "--outdir"]),
+        "normalize": (
+            cmd_normalize,
+            "filter, drift-correct, normalise, impute and log2-transform the feature table",
+            ["--table", "--annotations", "--samples", "--output", "--drift-corrected", "--factors", "--imputed", "--blank-filter", "--drift", "--filters", "--precision"],
+        ),
+        "differential": (
+            cmd_differential,
+            "test one contrast",
+            ["--abundance", "--annotations", "--samples", "--drift", "--contrast", "--case", "--control", "--output", "--model"],
+        ),
+        "plots": (
+            cmd_plots,
+            "draw the report figures",
+            ["--samples", "--calibration", "--table", "--drift-corrected", "--abundance", "--annotations", "--outdir"],
+        ),
     }
     for name, (func, help_text, required) in stage_io.items():
         p = add(name, func, help_text)
@@ -235,7 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.choices["ri"].add_argument("--peaks", nargs="*", default=[])
     sub.choices["align"].add_argument("--peaks", nargs="+", required=True)
     sub.choices["gapfill"].add_argument("--cubes", nargs="+", required=True)
-    sub.choices["differential"].add_argument("--test", default="moderated_t", choices=["moderated_t", "welch"])
+    sub.choices["normalize"].add_argument("--drift-options", default="{}", help="drift-correction settings as a JSON object")
+    sub.choices["normalize"].add_argument("--filter-options", default="{}", help="feature-filter settings as a JSON object")
+    sub.choices["differential"].add_argument("--test", default="moderated_t", help="moderated_t, ols, welch or mann_whitney")
+    sub.choices["differential"].add_argument("--covariates", nargs="*", default=[], help="sample-sheet columns to adjust for")
     sub.choices["plots"].add_argument("--cubes", nargs="+", required=True)
     sub.choices["plots"].add_argument("--stats", nargs="+", required=True)
     sub.choices["plots"].add_argument("--highlight", nargs="*", default=[])

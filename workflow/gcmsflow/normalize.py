@@ -1,4 +1,5 @@
-"""Normalisation of the feature table: internal standard, PQN, median or sum; left-censored imputation; log2."""
+"""From aligned areas to analysis-ready abundances: blank filter, QC drift correction, normalisation
+(internal standard, PQN, median or sum), feature filters, left-censored imputation and log2."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .drift import DriftParams, correct_drift, rsd_percent
 from .errors import GcmsflowError
+from .filters import FilterParams, feature_filters
 
 METHODS = ("internal_standard", "pqn", "median", "sum")
 
@@ -52,36 +55,44 @@ def pqn_factors(areas: pd.DataFrame, reference_columns: list[str]) -> pd.Series:
     return quotients.median(axis=0)
 
 
-def normalize(
-    areas: pd.DataFrame, annotations: pd.DataFrame, columns: dict[str, list[str]], params: NormalizeParams, source: str = "annotations"
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """log2 normalised abundances (features x study samples), per-sample factors, imputed cells, blank filter.
+@dataclass(frozen=True)
+class Normalized:
+    """What :func:`normalize` produces; every table is indexed by position, ids in columns."""
 
-    ``areas`` is indexed by feature_id with one column per run (NaN where absent); ``columns`` names
-    the ``sample``, ``qc`` and ``blank`` runs. Study samples are the sample and qc runs.
+    abundance: pd.DataFrame  # log2, features x study runs (sample and qc), indexed by feature_id
+    drift_corrected: pd.DataFrame  # areas after blank filter and drift correction, before normalisation
+    factors: pd.DataFrame
+    imputed: pd.DataFrame
+    blanks: pd.DataFrame
+    drift: pd.DataFrame
+    filters: pd.DataFrame
+    precision: pd.DataFrame
+
+
+def qc_precision(stages: dict[str, pd.DataFrame], qc_columns: list[str]) -> pd.DataFrame:
+    """Median pooled-QC RSD (%) and the share of features below 20 % and 30 % RSD, per processing stage.
+
+    Every stage is measured on the same features: those with at least two QC values in all stages.
     """
-    standard_id = None
-    if "internal_standard" in params.methods:
-        if not params.internal_standard:
-            raise GcmsflowError("config", "normalize method 'internal_standard' needs internal_standard set")
-        standard_id = find_internal_standard(areas, annotations, params.internal_standard, source)
-    blanks = blank_filter(areas, columns["blank"], columns["sample"], params.blank_ratio, keep=(standard_id,) if standard_id else ())
-    study = [c for c in areas.columns if c in columns["sample"] or c in columns["qc"]]
-    areas = areas.loc[~blanks["removed"].to_numpy(), study]
-    areas = areas.where(areas > 0).dropna(how="all")
+    rsds = pd.DataFrame({stage: rsd_percent(table[qc_columns]) for stage, table in stages.items()}).dropna()
+    rows = [(stage, len(rsd), rsd.median(), (rsd < 20).mean(), (rsd < 30).mean()) for stage, rsd in rsds.items()]
+    return pd.DataFrame(rows, columns=["stage", "n_features", "median_qc_rsd_percent", "share_below_20", "share_below_30"])
+
+
+def _apply_methods(areas: pd.DataFrame, methods: tuple[str, ...], standard_id: str | None, reference: list[str], source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Areas divided by each method's per-sample factor in turn (the internal standard row dropped), and the factors."""
     factors = pd.DataFrame(index=areas.columns)
-    for method in params.methods:
+    for method in methods:
         if method == "internal_standard":
-            fid = standard_id
-            standard = areas.loc[fid]
+            standard = areas.loc[standard_id]
             if standard.isna().any():
                 missing = ", ".join(standard.index[standard.isna()])
-                raise GcmsflowError(source, f"internal standard {fid} has no area in {missing}")
+                raise GcmsflowError(source, f"internal standard {standard_id} has no area in {missing}")
             factor = standard / standard.median()
-            areas = areas.drop(index=fid)
-            factors["internal_standard_feature"] = fid
+            areas = areas.drop(index=standard_id)
+            factors["internal_standard_feature"] = standard_id
         elif method == "pqn":
-            factor = pqn_factors(areas, columns["qc"] or list(areas.columns))
+            factor = pqn_factors(areas, reference or list(areas.columns))
         elif method == "median":
             factor = areas.median(axis=0) / areas.median(axis=0).median()
         elif method == "sum":
@@ -90,10 +101,55 @@ def normalize(
             raise GcmsflowError("config", f"unknown normalize method '{method}' (choose from {', '.join(METHODS)})")
         areas = areas.div(factor, axis=1)
         factors[method] = factor
-    minimum = areas.min(axis=1)
-    missing = areas.isna()
-    areas = areas.where(~missing, params.impute_fraction * minimum, axis=0)
+    return areas, factors
+
+
+def normalize(
+    areas: pd.DataFrame,
+    annotations: pd.DataFrame,
+    runs: pd.DataFrame,
+    params: NormalizeParams,
+    drift: DriftParams = DriftParams(),
+    filters: FilterParams = FilterParams(),
+    source: str = "annotations",
+) -> Normalized:
+    """Blank filter, QC drift correction, normalisation, feature filters, imputation and log2.
+
+    ``areas`` is indexed by feature_id with one column per run (NaN where absent); ``runs`` is the
+    sample sheet indexed by sample (``type``, ``group``, ``batch``, ``injection_order``). Study runs
+    are those of type sample and qc; other columns of ``areas`` are ignored.
+    """
+    areas = areas[[c for c in areas.columns if c in runs.index]]
+    kinds = {kind: [c for c in areas.columns if c in runs.index and runs.at[c, "type"] == kind] for kind in ("sample", "qc", "blank")}
+    standard_id = None
+    if "internal_standard" in params.methods:
+        if not params.internal_standard:
+            raise GcmsflowError("config", "normalize method 'internal_standard' needs internal_standard set")
+        standard_id = find_internal_standard(areas, annotations, params.internal_standard, source)
+    blanks = blank_filter(areas, kinds["blank"], kinds["sample"], params.blank_ratio, keep=(standard_id,) if standard_id else ())
+    study = [c for c in areas.columns if c in kinds["sample"] or c in kinds["qc"]]
+    raw = areas.loc[~blanks["removed"].to_numpy(), study]
+    raw = raw.where(raw > 0).dropna(how="all")
+    corrected, drift_report = correct_drift(raw, runs, drift)
+    normalized, factors = _apply_methods(corrected, params.methods, standard_id, kinds["qc"], source)
+    stages = {"raw": raw.loc[normalized.index], "drift_corrected": corrected.loc[normalized.index], "normalized": normalized}
+    precision = qc_precision(stages, kinds["qc"]) if len(kinds["qc"]) >= 2 else qc_precision({}, [])
+    groups = {str(g): list(c) for g, c in runs.loc[kinds["sample"]].groupby("group", sort=True).groups.items()}
+    filter_table = feature_filters(normalized, groups, kinds["qc"], filters)
+    normalized = normalized.loc[filter_table.loc[filter_table["removed_by"] == "", "feature_id"]]
+    minimum = normalized.min(axis=1)
+    missing = normalized.isna()
+    filled = normalized.where(~missing, params.impute_fraction * minimum, axis=0)
     imputed = missing.stack()
     imputed = imputed[imputed].reset_index()
     imputed.columns = ["feature_id", "sample", "imputed"]
-    return np.log2(areas), factors.reset_index(names="sample"), imputed[["feature_id", "sample"]], blanks
+    return Normalized(
+        abundance=np.log2(filled),
+        drift_corrected=corrected,
+        factors=factors.reset_index(names="sample"),
+        imputed=imputed[["feature_id", "sample"]],
+        blanks=blanks,
+        drift=drift_report,
+        filters=filter_table,
+        precision=precision,
+    )

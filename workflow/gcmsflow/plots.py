@@ -1,4 +1,5 @@
-"""Figures for the report (matplotlib/seaborn, PNG): TIC overlay, RI ladder, PCA, volcano, highlighted metabolites."""
+"""Figures for the report (matplotlib/seaborn, PNG and SVG): TIC overlay, RI ladder, QC drift, PCA, volcano,
+clustered heatmap, highlighted metabolites."""
 
 from __future__ import annotations
 
@@ -7,30 +8,34 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "gcmsflow"  # stable element ids: same data, same SVG bytes
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .atomic import atomic_path  # noqa: E402
-from .scancube import ScanCube  # noqa: E402
+from .drift import rsd_percent  # noqa: E402
 
 TYPE_ORDER = ["sample", "qc", "blank", "alkane"]
 
 
 def _save(fig: plt.Figure, target: str | os.PathLike) -> None:
+    """Write ``target`` (.png) and the same figure as SVG beside it."""
     with atomic_path(target, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png", metadata={"Software": None})
+    with atomic_path(os.path.splitext(target)[0] + ".svg", suffix=".svg") as tmp:
+        fig.savefig(tmp, bbox_inches="tight", format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
 
 
-def tic_overlay(cubes: dict[str, ScanCube], sheet: pd.DataFrame, target: str | os.PathLike) -> None:
-    """Total ion chromatograms of all runs, coloured by group."""
+def tic_overlay(tics: dict[str, tuple[np.ndarray, np.ndarray]], sheet: pd.DataFrame, target: str | os.PathLike) -> None:
+    """Total ion chromatograms (``sample -> (times in s, TIC)``) of all runs, coloured by group."""
     fig, ax = plt.subplots(figsize=(10, 4))
-    groups = sorted(sheet.loc[list(cubes), "group"].unique())
+    groups = sorted(sheet.loc[list(tics), "group"].unique())
     palette = dict(zip(groups, sns.color_palette("tab10", len(groups))))
-    for sample, cube in cubes.items():
-        ax.plot(cube.times_s / 60.0, cube.tic(), lw=0.6, alpha=0.7, color=palette[sheet.loc[sample, "group"]])
+    for sample, (times_s, tic) in tics.items():
+        ax.plot(times_s / 60.0, tic, lw=0.6, alpha=0.7, color=palette[sheet.loc[sample, "group"]])
     for group in groups:
         ax.plot([], [], color=palette[group], label=group)
     ax.set(xlabel="retention time (min)", ylabel="total ion current", title="TIC overlay")
@@ -48,6 +53,35 @@ def ri_ladder(calibration: pd.DataFrame, target: str | os.PathLike) -> None:
         left.text(0.5, 0.5, "no alkane ladder: RI not calibrated", ha="center", transform=left.transAxes)
     left.set(xlabel="alkane carbon number", ylabel="retention time (min)", title="RI ladder")
     right.set(xlabel="alkane carbon number", ylabel="spacing to previous marker (s)", title="Marker spacing")
+    _save(fig, target)
+
+
+def qc_drift(raw: pd.DataFrame, corrected: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike) -> None:
+    """Signal over injection order (median over features of log2 area minus the feature's QC median)
+    before and after drift correction, and the per-feature pooled-QC RSD before and after."""
+    runs = [r for r in sheet.sort_values(["injection_order", "sample"]).index if r in corrected.columns]
+    qcs = [r for r in runs if sheet.loc[r, "type"] == "qc"]
+    features = corrected.index
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [2, 1]})
+    rsds = {}
+    for label, table, colour in (("before", raw.loc[features, runs], "grey"), ("after", corrected[runs], "tab:blue")):
+        logs = np.log2(table.where(table > 0))
+        centred = logs.sub(logs[qcs].median(axis=1) if qcs else logs.median(axis=1), axis=0).median(axis=0)
+        order = sheet.loc[runs, "injection_order"]
+        left.plot(order, centred, "-", color=colour, lw=0.8, alpha=0.6)
+        left.scatter(order[qcs], centred[qcs], color=colour, marker="D", s=30, label=f"pooled QC, {label}")
+        left.scatter(order.drop(qcs), centred.drop(qcs), color=colour, s=12, alpha=0.6, label=f"sample, {label}")
+        rsds[label] = rsd_percent(table[qcs]) if len(qcs) >= 2 else pd.Series(dtype=float)
+    left.axhline(0, color="black", lw=0.5)
+    left.set(xlabel="injection order", ylabel="median log2 area − QC median", title="Signal drift")
+    left.legend(frameon=False, fontsize=7, ncol=2)
+    data = pd.concat([r.rename(k) for k, r in rsds.items()], axis=1).melt(var_name="drift correction", value_name="QC RSD (%)").dropna()
+    if len(data):
+        sns.boxplot(data=data, x="drift correction", y="QC RSD (%)", hue="drift correction", palette={"before": "grey", "after": "tab:blue"}, ax=right, fliersize=2)
+        medians = data.groupby("drift correction")["QC RSD (%)"].median()
+        right.set(title=f"QC RSD: median {medians.get('before', np.nan):.1f} % → {medians.get('after', np.nan):.1f} %")
+    else:
+        right.text(0.5, 0.5, "fewer than two pooled QCs", ha="center", transform=right.transAxes)
     _save(fig, target)
 
 
@@ -80,6 +114,29 @@ def volcano(stats: pd.DataFrame, target: str | os.PathLike, q_threshold: float =
         ax.annotate(label, (row.log2fc, -np.log10(max(row.pvalue, 1e-300))), fontsize=7)
     ax.axvline(0, color="black", lw=0.5)
     ax.set(title=f"Volcano (q < {q_threshold} in red)")
+    _save(fig, target)
+
+
+def heatmap(abundance: pd.DataFrame, stats: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike, top: int = 30) -> None:
+    """Clustered heatmap (Ward, Euclidean) of the ``top`` features by p-value, z-scored per feature, study samples only."""
+    samples = [s for s in abundance.columns if sheet.loc[s, "type"] == "sample"]
+    chosen = stats.dropna(subset=["pvalue"]).head(top)
+    data = abundance.loc[chosen["feature_id"], samples]
+    data.index = [f"{n} ({f})" if isinstance(n, str) and n else f for f, n in zip(chosen["feature_id"], chosen["name"])]
+    data = data.sub(data.mean(axis=1), axis=0).div(data.std(axis=1, ddof=1).replace(0, np.nan), axis=0).fillna(0.0)
+    groups = sheet.loc[samples, "group"]
+    palette = dict(zip(sorted(groups.unique()), sns.color_palette("Set2", groups.nunique())))
+    if len(data) >= 2:
+        grid = sns.clustermap(data, method="ward", cmap="vlag", center=0, col_colors=groups.map(palette), figsize=(8, max(4, 0.25 * len(data) + 2)),
+                              yticklabels=True, xticklabels=len(samples) <= 60, cbar_kws={"label": "z-score"})
+        grid.ax_heatmap.set(xlabel="sample", ylabel="")
+        for group, colour in palette.items():
+            grid.ax_col_dendrogram.bar(0, 0, color=colour, label=group, linewidth=0)
+        grid.ax_col_dendrogram.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        fig = grid.figure
+    else:
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.text(0.5, 0.5, "fewer than two tested features", ha="center", transform=ax.transAxes)
     _save(fig, target)
 
 

@@ -8,15 +8,21 @@ rule normalize:
         samples=config["samples"],
     output:
         abundance="results/normalized/abundance.tsv",
+        drift_corrected="results/normalized/drift_corrected.tsv",
         factors="results/qc/normalization_factors.tsv",
         imputed="results/qc/imputed.tsv",
         blanks="results/qc/blank_filter.tsv",
+        drift="results/qc/drift.tsv",
+        filters="results/qc/filters.tsv",
+        precision=report("results/qc/qc_precision.tsv", caption="../report/qc_precision.rst", category="Quality control"),
     benchmark:
         "results/benchmarks/normalize.tsv"
     log:
         "results/logs/normalize/normalize.log",
     params:
         options=options("normalize", internal_standard=config["internal_standard"]),
+        drift=options("drift"),
+        filters=options("filters"),
     threads: 1
     resources:
         mem_mb=scaled_by_input(1000, 20),
@@ -26,8 +32,10 @@ rule normalize:
         "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow normalize --table {input.table:q} --annotations {input.annotations:q} --samples {input.samples:q}"
-        " --output {output.abundance:q} --factors {output.factors:q} --imputed {output.imputed:q}"
-        " --blank-filter {output.blanks:q} --options {params.options} 2> {log:q}"
+        " --output {output.abundance:q} --drift-corrected {output.drift_corrected:q} --factors {output.factors:q}"
+        " --imputed {output.imputed:q} --blank-filter {output.blanks:q} --drift {output.drift:q} --filters {output.filters:q}"
+        " --precision {output.precision:q} --options {params.options} --drift-options {params.drift}"
+        " --filter-options {params.filters} 2> {log:q}"
 
 
 rule differential:
@@ -35,7 +43,9 @@ rule differential:
         abundance="results/normalized/abundance.tsv",
         annotations="results/annotation/annotations.tsv",
         samples=config["samples"],
+        drift="results/qc/drift.tsv",
     output:
+        model=report("results/stats/{contrast}.model.tsv", caption="../report/model.rst", category="Differential abundance", labels={"contrast": "{contrast} model"}),
         stats=report(
             "results/stats/{contrast}.tsv",
             caption="../report/stats.rst",
@@ -49,7 +59,10 @@ rule differential:
     params:
         case=lambda wc: CONTRASTS[wc.contrast]["case"],
         control=lambda wc: CONTRASTS[wc.contrast]["control"],
-        test=config["differential"]["test"],
+        test=lambda wc: CONTRASTS[wc.contrast].get("test", config["differential"]["test"]),
+        covariates=lambda wc: " ".join(
+            shlex.quote(c) for c in CONTRASTS[wc.contrast].get("covariates", config["differential"]["covariates"])
+        ),
     threads: 1
     resources:
         mem_mb=scaled_by_input(1000, 20),
@@ -59,13 +72,16 @@ rule differential:
         "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow differential --abundance {input.abundance:q} --annotations {input.annotations:q} --samples {input.samples:q}"
-        " --case {params.case:q} --control {params.control:q} --test {params.test} --output {output.stats:q} 2> {log:q}"
+        " --drift {input.drift:q} --contrast {wildcards.contrast} --case {params.case:q} --control {params.control:q}"
+        " --test {params.test} --covariates {params.covariates} --output {output.stats:q} --model {output.model:q} 2> {log:q}"
 
 
 rule plots:
     input:
         samples=config["samples"],
         calibration="results/ri/calibration.tsv",
+        table="results/features/feature_table.tsv",
+        drift_corrected="results/normalized/drift_corrected.tsv",
         abundance="results/normalized/abundance.tsv",
         annotations="results/annotation/annotations.tsv",
         stats=expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
@@ -73,14 +89,25 @@ rule plots:
     output:
         tic=report("results/plots/tic_overlay.png", caption="../report/tic_overlay.rst", category="Quality control"),
         ladder=report("results/plots/ri_ladder.png", caption="../report/ri_ladder.rst", category="Retention index"),
+        drift=report("results/plots/qc_drift.png", caption="../report/qc_drift.rst", category="Quality control"),
         pca=report("results/plots/pca_scores.png", caption="../report/pca.rst", category="Quality control"),
         volcano=report(
             expand("results/plots/volcano_{contrast}.png", contrast=CONTRASTS),
             caption="../report/volcano.rst",
             category="Differential abundance",
         ),
+        heatmap=report(
+            expand("results/plots/heatmap_{contrast}.png", contrast=CONTRASTS),
+            caption="../report/heatmap.rst",
+            category="Differential abundance",
+        ),
         highlights=report(
             "results/plots/highlights.png", caption="../report/highlights.rst", category="Differential abundance"
+        ),
+        svg=expand(
+            "results/plots/{figure}.svg",
+            figure=["tic_overlay", "ri_ladder", "qc_drift", "pca_scores", "highlights"]
+            + [f"{kind}_{contrast}" for kind in ("volcano", "heatmap") for contrast in CONTRASTS],
         ),
     benchmark:
         "results/benchmarks/plots.tsv"
@@ -96,6 +123,7 @@ rule plots:
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
-        "gcmsflow plots --samples {input.samples:q} --calibration {input.calibration:q} --abundance {input.abundance:q}"
+        "gcmsflow plots --samples {input.samples:q} --calibration {input.calibration:q} --table {input.table:q}"
+        " --drift-corrected {input.drift_corrected:q} --abundance {input.abundance:q}"
         " --annotations {input.annotations:q} --stats {input.stats:q} --cubes {input.cubes:q}"
         " --highlight {params.highlight} --outdir results/plots 2> {log:q}"
