@@ -16,6 +16,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/statistics.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:
@@ -25,4 +26,7 @@ rule all:
         "results/normalized/abundance.tsv",
         expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
         rules.plots.output,
+        "results/export/study.mztab",
+        "results/provenance.json",
+        "results/summary.html",
     default_target: True

@@ -32,6 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         missing["shared_data"] = f"{SHARED_DATA} not present"
     if any("slurm" in item.keywords for item in items) and not slurm_answers():
         missing["slurm"] = "no SLURM controller answers sinfo (CI starts one with .ci/local-slurm start)"
+    if shutil.which("chromium") is None:
+        missing["browser"] = "chromium not installed (Debian package chromium; CI installs it)"
     if missing and os.environ.get("CI"):
         raise pytest.UsageError("CI needs these for its tests: " + "; ".join(missing.values()))
     for item in items:
@@ -45,6 +47,26 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     command = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The embedded demo study, simulated as `make demo` does: its folder and its --config arguments."""
+    from gcmsflow.simulate import Design, simulate_study
+
+    out = tmp_path_factory.mktemp("demo")
+    simulate_study(out, Design())
+    return out, ["--config", f"samples={out / 'samples.tsv'}", f"library={out / 'library.msp'}"]
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo study run locally, with its HTML report: the working directory."""
+    workdir = tmp_path_factory.mktemp("demo_run")
+    for extra in ([], ["--report", "results/report.html"]):
+        result = snakemake(workdir, *demo[1], *extra)
+        assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
 
 
 @pytest.fixture(scope="session")

@@ -12,16 +12,6 @@ from conftest import REPO, snakemake
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The embedded demo study, simulated as `make demo` does; returns its --config arguments."""
-    from gcmsflow.simulate import Design, simulate_study
-
-    out = tmp_path_factory.mktemp("demo")
-    simulate_study(out, Design())
-    return ["--config", f"samples={out / 'samples.tsv'}", f"library={out / 'library.msp'}"]
-
-
 def result_tables(workdir: Path) -> dict[str, bytes]:
     """Every result table by path, except the timing records in results/benchmarks/."""
     results = workdir / "results"
@@ -29,11 +19,9 @@ def result_tables(workdir: Path) -> dict[str, bytes]:
     return {str(path): (results / path).read_bytes() for path in tables if path.parts[0] != "benchmarks"}
 
 
-def test_demo_runs_as_slurm_jobs_and_matches_local_run(demo: list[str], tmp_path: Path) -> None:
-    local, cluster = tmp_path / "local", tmp_path / "slurm"
-    local_run = snakemake(local, *demo)
-    assert local_run.returncode == 0, local_run.stderr[-3000:]
-    cluster_run = snakemake(cluster, "--profile", str(REPO / "workflow" / "profiles" / "slurm"), *demo)
+def test_demo_runs_as_slurm_jobs_and_matches_local_run(demo: tuple[Path, list[str]], demo_run: Path, tmp_path: Path) -> None:
+    local, cluster = demo_run, tmp_path / "slurm"
+    cluster_run = snakemake(cluster, "--profile", str(REPO / "workflow" / "profiles" / "slurm"), *demo[1])
     assert cluster_run.returncode == 0, cluster_run.stderr[-3000:]
 
     # every job left its SLURM log, named by its SLURM job id, in one folder per rule or group

@@ -234,6 +234,64 @@ def cmd_plots(args: argparse.Namespace) -> None:
     plots.highlights(abundance, annotations, sheet, list(args.highlight), out / "highlights.png")
 
 
+def cmd_mztab(args: argparse.Namespace) -> None:
+    from .mztab import mztab_lines, write_mztab
+    from .samplesheet import load_sheet
+    from .tables import read_tsv
+
+    sheet = load_sheet(args.samples)
+    features = read_tsv(args.table, ["feature_id", "rt", "ri", "quant_mz"])
+    abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
+    annotations = read_tsv(args.annotations, ["feature_id", "name", "inchikey", "library_id", "score", "ri_delta", "msi_level"])
+    study_id = Path(args.samples).resolve().parent.name or "study"
+    write_mztab(mztab_lines(features, abundance, annotations, sheet, args.library, study_id), args.output)
+
+
+def cmd_provenance(args: argparse.Namespace) -> None:
+    import os
+
+    from .atomic import write_text
+    from .provenance import provenance
+    from .samplesheet import load_sheet
+
+    try:
+        config = json.loads(args.config_json)
+    except json.JSONDecodeError as err:
+        raise GcmsflowError("--config-json", f"not JSON ({err})") from None
+    sheet = load_sheet(args.samples)
+    inputs = {"sample sheet": args.samples, "library": args.library}
+    inputs.update({f"run {sample}": path for sample, path in sheet["path"].items()})
+    command = os.environ.get("GCMSFLOW_COMMAND", "")
+    write_text(args.output, json.dumps(provenance(config, inputs, command), indent=2, sort_keys=True) + "\n")
+
+
+def cmd_summary(args: argparse.Namespace) -> None:
+    from .atomic import write_text
+    from .summary import contrast_summary, methods_paragraph, qc_summary, summary_page
+    from .tables import read_tsv
+
+    try:
+        record = json.loads(Path(args.provenance).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise GcmsflowError(args.provenance, f"not a readable provenance record ({err})") from None
+    sections = ["<h2>What changed</h2>"]
+    for stats_path, model_path in zip(sorted(args.stats), sorted(args.models)):
+        model = read_tsv(model_path, ["contrast", "case", "control", "test", "design", "n_case", "n_control", "n_tested", "note"]).iloc[0]
+        sections.append(contrast_summary(read_tsv(stats_path, ["feature_id", "name", "log2fc", "ci_low", "ci_high", "qvalue"]), model))
+    sections.append(
+        qc_summary(
+            read_tsv(args.precision, ["stage", "median_qc_rsd_percent"]),
+            read_tsv(args.drift, ["action"]),
+            read_tsv(args.filters, ["removed_by"]),
+            read_tsv(args.blank_filter, ["removed"]),
+            read_tsv(args.imputed, ["feature_id", "sample"]),
+            record["config"]["filters"],
+        )
+    )
+    sections.append(methods_paragraph(record["config"], record))
+    write_text(args.output, summary_page(sections))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per stage."""
     parser = argparse.ArgumentParser(prog="gcmsflow", description=__doc__.splitlines()[0])
@@ -268,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
             "test one contrast",
             ["--abundance", "--annotations", "--samples", "--drift", "--contrast", "--case", "--control", "--output", "--model"],
         ),
+        "mztab": (cmd_mztab, "export the study as mzTab-M 2.0", ["--table", "--abundance", "--annotations", "--samples", "--library", "--output"]),
+        "provenance": (cmd_provenance, "record versions, config hash, input checksums and command line", ["--samples", "--library", "--config-json", "--output"]),
+        "summary": (
+            cmd_summary,
+            "write the report's methods and summary page",
+            ["--provenance", "--precision", "--drift", "--filters", "--blank-filter", "--imputed", "--output"],
+        ),
         "plots": (
             cmd_plots,
             "draw the report figures",
@@ -278,7 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, func, help_text)
         for flag in required:
             p.add_argument(flag, required=flag != "--msp")
-        p.add_argument("--options", default="{}", help="stage settings as a JSON object")
+        if name not in ("mztab", "provenance", "summary"):
+            p.add_argument("--options", default="{}", help="stage settings as a JSON object")
     sub.choices["ri"].add_argument("--peaks", nargs="*", default=[])
     sub.choices["align"].add_argument("--peaks", nargs="+", required=True)
     sub.choices["gapfill"].add_argument("--cubes", nargs="+", required=True)
@@ -286,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.choices["normalize"].add_argument("--filter-options", default="{}", help="feature-filter settings as a JSON object")
     sub.choices["differential"].add_argument("--test", default="moderated_t", help="moderated_t, ols, welch or mann_whitney")
     sub.choices["differential"].add_argument("--covariates", nargs="*", default=[], help="sample-sheet columns to adjust for")
+    sub.choices["summary"].add_argument("--stats", nargs="+", required=True)
+    sub.choices["summary"].add_argument("--models", nargs="+", required=True)
     sub.choices["plots"].add_argument("--cubes", nargs="+", required=True)
     sub.choices["plots"].add_argument("--stats", nargs="+", required=True)
     sub.choices["plots"].add_argument("--highlight", nargs="*", default=[])

@@ -1,0 +1,43 @@
+"""The report's methods and summary page."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import yaml
+
+from conftest import REPO
+from gcmsflow.summary import contrast_summary, methods_paragraph, qc_summary
+
+CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+PROVENANCE = {"gcmsflow": "0.1.0", "python": "3.11.7", "packages": {p: "1.0" for p in ("snakemake", "numpy", "scipy", "pandas", "statsmodels", "matchms")}}
+
+
+def test_methods_follow_the_config() -> None:
+    text = methods_paragraph(CONFIG, PROVENANCE)
+    assert "internal_standard, then pqn" in text and "(internal standard ribitol)" in text and "D-ratio below 50 %" in text
+    changed = copy.deepcopy(CONFIG)
+    changed["drift"]["correct"] = False
+    changed["filters"].update(max_d_ratio=None, max_qc_rsd=None)
+    changed["differential"].update(test="welch")
+    text = methods_paragraph(changed, PROVENANCE)
+    assert "No drift correction" in text and "D-ratio" not in text and "QC RSD below" not in text and "welch test" in text
+
+
+def test_contrast_and_qc_sections_count_what_happened() -> None:
+    stats = pd.DataFrame({"feature_id": ["F1", "F2", "F3"], "name": ["Asparagine, 3TMS", "", "Serine, 2TMS"], "log2fc": [-3.7, 0.6, 0.1],
+                          "ci_low": [-4.0, 0.3, -0.2], "ci_high": [-3.4, 0.9, 0.4], "qvalue": [1e-20, 0.01, 0.8]})
+    model = pd.Series({"contrast": "c", "case": "asn_deprived", "control": "control", "test": "moderated_t", "design": "~ group + batch",
+                       "n_case": 6, "n_control": 6, "n_tested": 3, "note": "batch added as covariate"})
+    text = contrast_summary(stats, model)
+    assert "2 changed at q &lt; 0.05 (1 lower, 1 higher in asn_deprived)" in text and "Asparagine, 3TMS" in text and "Serine" not in text
+    assert "batch added as covariate" in text
+    precision = pd.DataFrame({"stage": ["raw", "drift_corrected", "normalized"], "n_features": 3, "median_qc_rsd_percent": [17.5, 10.3, 8.0],
+                              "share_below_20": 0.5, "share_below_30": 1.0})
+    filters = pd.DataFrame({"removed_by": [None, "d_ratio", "missingness", None]})
+    blanks = pd.DataFrame({"removed": [True, False, False, False, False]})
+    drift = pd.DataFrame({"action": ["corrected", "corrected", "too_few_qcs"]})
+    text = qc_summary(precision, drift, filters, blanks, pd.DataFrame({"feature_id": ["F1"], "sample": ["s1"]}), CONFIG["filters"])
+    assert "1 of 5 features removed by the blank filter" in text and "17.5 % raw, 10.3 % after drift correction" in text
+    assert "2 features kept for statistics; 1 cells imputed" in text and "2 feature-batches corrected" in text

@@ -1,0 +1,117 @@
+"""The report's "Methods and summary" page: what changed in each contrast, what the QC and filters did,
+and a methods paragraph written from the actual config and package versions."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+FILTER_LABELS = {
+    "missingness": "missing in more than {max_missing:.0%} of samples and present in fewer than {group_presence:.0%} of every group",
+    "qc_presence": "present in fewer than {qc_presence:.0%} of pooled QCs",
+    "qc_rsd": "pooled-QC RSD of {max_qc_rsd:g} % or more",
+    "d_ratio": "D-ratio of {max_d_ratio:g} % or more",
+}
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, classes="table", float_format=lambda x: f"{x:.3g}", na_rep="", escape=True)
+
+
+def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float = 0.05, top: int = 15) -> str:
+    """One contrast: its model, how many features changed, and the named ones with log2fc, CI and q."""
+    changed = stats[stats["qvalue"] < q_threshold]
+    up, down = int((changed["log2fc"] > 0).sum()), int((changed["log2fc"] < 0).sum())
+    text = (
+        f"<h3>{escape(str(model['contrast']))}: {escape(str(model['case']))} vs {escape(str(model['control']))}</h3>"
+        f"<p>{escape(str(model['test']))} test, design {escape(str(model['design']))}, {int(model['n_case'])} vs "
+        f"{int(model['n_control'])} samples. Of {int(model['n_tested'])} features tested, {len(changed)} changed at "
+        f"q &lt; {q_threshold:g} ({down} lower, {up} higher in {escape(str(model['case']))}).</p>"
+    )
+    if isinstance(model.get("note"), str) and model["note"]:
+        text += f"<p><b>Note:</b> {escape(model['note'])}.</p>"
+    shown = changed.head(top)[["feature_id", "name", "log2fc", "ci_low", "ci_high", "qvalue"]]
+    return text + (_table(shown) if len(shown) else "<p>No feature passed the threshold.</p>")
+
+
+def qc_summary(precision: pd.DataFrame, drift: pd.DataFrame, filters: pd.DataFrame, blanks: pd.DataFrame, imputed: pd.DataFrame, filter_settings: dict) -> str:
+    """Blank and feature filters with counts, drift correction outcome and QC precision by stage."""
+    items = [f"{int(blanks['removed'].sum())} of {len(blanks)} features removed by the blank filter"]
+    counts = filters["removed_by"].fillna("").value_counts()
+    for name, label in FILTER_LABELS.items():
+        try:
+            reason = label.format(**filter_settings)
+        except (KeyError, TypeError, ValueError):
+            reason = f"{name} (off)"
+        items.append(f"{int(counts.get(name, 0))} removed: {escape(reason)}")
+    items.append(f"{int((filters['removed_by'].fillna('') == '').sum())} features kept for statistics; {len(imputed)} cells imputed")
+    actions = drift["action"].value_counts()
+    items.append("drift correction: " + ", ".join(f"{int(n)} feature-batches {escape(a.replace('_', ' '))}" for a, n in actions.items()))
+    text = "<h3>Filters and quality control</h3><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    if len(precision):
+        stages = precision.set_index("stage")["median_qc_rsd_percent"]
+        text += (
+            f"<p>Median pooled-QC RSD: {stages.get('raw', float('nan')):.1f} % raw, "
+            f"{stages.get('drift_corrected', float('nan')):.1f} % after drift correction, "
+            f"{stages.get('normalized', float('nan')):.1f} % after normalisation.</p>" + _table(precision)
+        )
+    else:
+        text += "<p>Fewer than two pooled QCs: QC precision not measured.</p>"
+    return text
+
+
+def filter_sentence(filters: dict) -> str:
+    """The feature-filter settings in words; filters set to null are left out."""
+    parts = []
+    if filters.get("group_presence") is not None and filters.get("max_missing") is not None:
+        parts.append(f"present in at least {filters['group_presence']:.0%} of one group's samples or missing in at most {filters['max_missing']:.0%} of all samples")
+    if filters.get("qc_presence") is not None:
+        parts.append(f"present in at least {filters['qc_presence']:.0%} of pooled QCs")
+    if filters.get("max_qc_rsd") is not None:
+        parts.append(f"QC RSD below {filters['max_qc_rsd']:g} %")
+    if filters.get("max_d_ratio") is not None:
+        parts.append(f"D-ratio below {filters['max_d_ratio']:g} %")
+    return ("Features were kept when " + "; ".join(parts) + " (QC criteria only with two or more pooled QCs). ") if parts else "No feature filter was applied. "
+
+
+def methods_paragraph(config: dict, provenance: dict) -> str:
+    """Methods text from the run's config and the versions recorded in provenance.json."""
+    versions = provenance["packages"]
+    normalize, drift, filters, diff = config["normalize"], config["drift"], config["filters"], config["differential"]
+    return (
+        "<h3>Methods</h3><p>"
+        f"Raw GC-EI-MS runs were processed with gcmsflow {escape(provenance['gcmsflow'])} (Python {escape(provenance['python'])}; "
+        f"Snakemake {escape(versions['snakemake'])}, NumPy {escape(versions['numpy'])}, SciPy {escape(versions['scipy'])}, "
+        f"pandas {escape(versions['pandas'])}, statsmodels {escape(versions['statsmodels'])}, matchms {escape(versions['matchms'])}). "
+        f"Runs were binned to unit mass (m/z {config['import']['mz_min']}–{config['import']['mz_max']}); components were "
+        f"detected per ion (Savitzky–Golay window {config['detect']['smooth_window_scans']} scans, running-minimum baseline over "
+        f"{config['detect']['baseline_window_s']:g} s, S/N ≥ {config['detect']['min_sn']:g}) and co-eluting compounds unmixed by "
+        f"non-negative least squares. Retention indices were calibrated by van den Dool–Kratz interpolation on the n-alkane ladder. "
+        f"Components were aligned within {config['align']['ri_window']:g} RI units (spectral cosine ≥ {config['align']['min_similarity']:g}) "
+        f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(str(config['library']))} "
+        f"by weighted dot product ((m/z)^{config['annotate']['mz_power']:g}·I^{config['annotate']['intensity_power']:g}) with a "
+        f"Gaussian RI penalty (σ = {config['annotate']['ri_sigma']:g}). Features whose blank mean reached "
+        f"{normalize['blank_ratio']:.0%} of the sample mean were removed. "
+        + (
+            f"Signal drift was corrected per batch by LOWESS of log2 area on injection order fitted to the pooled QCs "
+            f"(span chosen by leave-one-out from {', '.join(f'{f:g}' for f in drift['fractions'])}; at least {drift['min_qcs']} QCs; "
+            f"features with QC RSD below {drift['skip_below_rsd']:g} % left as they were). "
+            if drift["correct"] else "No drift correction was applied. "
+        )
+        + f"Areas were normalised by {escape(', then '.join(normalize['methods']))}"
+        + (f" (internal standard {escape(str(config['internal_standard']))})" if "internal_standard" in normalize["methods"] else "")
+        + ". "
+        + filter_sentence(filters)
+        + "Remaining missing values were imputed with "
+        f"{normalize['impute_fraction']:g} × the feature minimum and data were log2-transformed. Contrasts were tested with "
+        f"the {escape(diff['test'].replace('_', ' '))} test"
+        + (f" adjusting for {escape(', '.join(diff['covariates']))}" if diff["covariates"] else "")
+        + " and Benjamini–Hochberg q-values; log2 fold changes are reported with 95 % confidence intervals.</p>"
+    )
+
+
+def summary_page(sections: list[str]) -> str:
+    """A standalone HTML page from the sections."""
+    style = "body{font-family:sans-serif;max-width:60em;margin:1em auto} .table td,.table th{padding:2px 8px;text-align:right}"
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>gcmsflow summary</title><style>{style}</style></head><body>" + "".join(sections) + "</body></html>\n"

@@ -1,0 +1,76 @@
+# Exports: mzTab-M 2.0 of the study and a provenance record of the run.
+
+
+rule mztab:
+    input:
+        table="results/features/feature_table.tsv",
+        abundance="results/normalized/abundance.tsv",
+        annotations="results/annotation/annotations.tsv",
+        samples=config["samples"],
+        library=config["library"],
+    output:
+        "results/export/study.mztab",
+    benchmark:
+        "results/benchmarks/mztab.tsv"
+    log:
+        "results/logs/export/mztab.log",
+    threads: 1
+    resources:
+        mem_mb=scaled_by_input(1000, 5),
+        runtime=scaled_by_input(5, 0.1),
+        **CLUSTER,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow mztab --table {input.table:q} --abundance {input.abundance:q} --annotations {input.annotations:q}"
+        " --samples {input.samples:q} --library {input.library:q} --output {output:q} 2> {log:q}"
+
+
+rule provenance:
+    input:
+        samples=config["samples"],
+        library=config["library"],
+        runs=SHEET["path"].tolist(),
+    output:
+        "results/provenance.json",
+    log:
+        "results/logs/export/provenance.log",
+    params:
+        config=shlex.quote(json.dumps(config, sort_keys=True)),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=scaled_by_input(5, 0.01),
+        **CLUSTER,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow provenance --samples {input.samples:q} --library {input.library:q} --config-json {params.config}"
+        " --output {output:q} 2> {log:q}"
+
+
+rule summary:
+    input:
+        provenance="results/provenance.json",
+        precision="results/qc/qc_precision.tsv",
+        drift="results/qc/drift.tsv",
+        filters="results/qc/filters.tsv",
+        blanks="results/qc/blank_filter.tsv",
+        imputed="results/qc/imputed.tsv",
+        stats=expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
+        models=expand("results/stats/{contrast}.model.tsv", contrast=CONTRASTS),
+    output:
+        report("results/summary.html", caption="../report/summary.rst", category="Methods and summary"),
+    log:
+        "results/logs/export/summary.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+        **CLUSTER,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow summary --provenance {input.provenance:q} --precision {input.precision:q} --drift {input.drift:q}"
+        " --filters {input.filters:q} --blank-filter {input.blanks:q} --imputed {input.imputed:q} --stats {input.stats:q}"
+        " --models {input.models:q} --output {output:q} 2> {log:q}"
