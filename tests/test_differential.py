@@ -119,3 +119,35 @@ def test_mann_whitney_matches_scipy_and_hodges_lehmann() -> None:
     diffs = np.subtract.outer([5.0, 6.0, 7.0, 8.0], [1.0, 2.0, 3.0, 4.5]).ravel()
     assert table.loc[0, "log2fc"] == pytest.approx(np.median(diffs))
     assert table.loc[0, "ci_low"] <= np.median(diffs) <= table.loc[0, "ci_high"]
+
+
+def test_cli_adds_batch_covariate_when_a_batch_lacked_qcs(tmp_path) -> None:
+    from gcmsflow.cli import main
+
+    rng = np.random.default_rng(4)
+    samples = [f"a{i}" for i in range(4)] + [f"c{i}" for i in range(4)]
+    for sample in samples:
+        (tmp_path / f"{sample}.cdf").write_bytes(b"x")
+    sheet = pd.DataFrame({"sample": samples, "file": [f"{s}.cdf" for s in samples], "group": ["asn"] * 4 + ["ctrl"] * 4, "type": "sample",
+                          "batch": ["1", "2"] * 4, "injection_order": range(1, 9)})
+    sheet.to_csv(tmp_path / "samples.tsv", sep="\t", index=False)
+    abundance = pd.DataFrame(rng.normal(10, 0.3, (6, 8)), columns=samples, index=[f"F{i}" for i in range(6)])
+    abundance.reset_index(names="feature_id").to_csv(tmp_path / "abundance.tsv", sep="\t", index=False)
+    pd.DataFrame({"feature_id": ["F0"], "name": ["Asparagine, 3TMS"]}).to_csv(tmp_path / "annotations.tsv", sep="\t", index=False)
+
+    def run(action: str) -> pd.Series:
+        pd.DataFrame({"feature_id": ["F0", "F0"], "batch": ["1", "2"], "action": ["corrected", action]}).to_csv(tmp_path / "drift.tsv", sep="\t", index=False)
+        args = ["differential", "--abundance", str(tmp_path / "abundance.tsv"), "--annotations", str(tmp_path / "annotations.tsv"),
+                "--samples", str(tmp_path / "samples.tsv"), "--drift", str(tmp_path / "drift.tsv"), "--contrast", "asn_vs_ctrl",
+                "--case", "asn", "--control", "ctrl", "--output", str(tmp_path / "stats.tsv"), "--model", str(tmp_path / "model.tsv")]
+        assert main(args) == 0
+        return pd.read_csv(tmp_path / "model.tsv", sep="\t", keep_default_na=False).iloc[0]
+
+    model = run("too_few_qcs")
+    assert model["design"] == "~ group + batch" and "too few pooled QCs" in model["note"]
+    model = run("corrected")
+    assert model["design"] == "~ group" and model["note"] == ""
+    assert main(["differential", "--abundance", str(tmp_path / "abundance.tsv"), "--annotations", str(tmp_path / "annotations.tsv"),
+                 "--samples", str(tmp_path / "samples.tsv"), "--drift", str(tmp_path / "drift.tsv"), "--contrast", "x", "--case", "asn",
+                 "--control", "ctrl", "--test", "t_test", "--output", str(tmp_path / "s2.tsv"), "--model", str(tmp_path / "m2.tsv")]) == 1
+    assert not (tmp_path / "s2.tsv").exists()

@@ -90,6 +90,11 @@ def pca_scores(abundance: pd.DataFrame, sheet: pd.DataFrame, target: str | os.Pa
     data = abundance.T.dropna(axis=1)
     data = (data - data.mean()) / data.std(ddof=1).replace(0, np.nan)
     data = data.dropna(axis=1)
+    if data.shape[1] < 2 or data.shape[0] < 3:
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+        ax.text(0.5, 0.5, f"PCA needs two features and three runs ({data.shape[1]} and {data.shape[0]} here)", ha="center", transform=ax.transAxes)
+        _save(fig, target)
+        return
     u, s, _ = np.linalg.svd(data.to_numpy(), full_matrices=False)
     explained = s**2 / np.sum(s**2)
     scores = pd.DataFrame(u[:, :2] * s[:2], columns=["PC1", "PC2"], index=data.index)

@@ -183,7 +183,8 @@ def simulate_run(
     times = np.arange(design.rt_start_s, design.rt_end_s, 1.0 / design.scan_hz)
     mz_axis = np.arange(50, 601)
     signal = np.zeros((times.size, mz_axis.size))
-    shift_s = rng.normal(0.0, 0.6) + 0.05 * order
+    # retention drifts 0.05 s per injection in sequences of up to 20 runs, 1 s over longer ones
+    shift_s = rng.normal(0.0, 0.6) + 0.05 * order * min(1.0, 20.0 / n_runs)
     stretch = 1.0 + rng.normal(0.0, 0.0008)
     injection = rng.lognormal(0.0, 0.08)
     truth = []

@@ -33,6 +33,8 @@ rule provenance:
         runs=SHEET["path"].tolist(),
     output:
         "results/provenance.json",
+    benchmark:
+        "results/benchmarks/provenance.tsv"
     log:
         "results/logs/export/provenance.log",
     params:
@@ -61,6 +63,8 @@ rule summary:
         models=expand("results/stats/{contrast}.model.tsv", contrast=CONTRASTS),
     output:
         report("results/summary.html", caption="../report/summary.rst", category="Methods and summary"),
+    benchmark:
+        "results/benchmarks/summary.tsv"
     log:
         "results/logs/export/summary.log",
     threads: 1
