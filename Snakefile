@@ -23,7 +23,9 @@ rule all:
     input:
         "results/features/feature_table.tsv",
         "results/annotation/annotations.tsv",
+        "results/annotation/named.tsv",
         "results/normalized/abundance.tsv",
+        "results/metabolites/metabolite_table.tsv",
         expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
         rules.plots.output,
         "results/export/study.mztab",

@@ -37,13 +37,13 @@ def test_reverse_score_ignores_query_ions_absent_from_library() -> None:
 
 def test_ri_penalty_and_window() -> None:
     params = MatchParams(ri_sigma=10.0, ri_window=30.0)
-    _, best = annotate(dense(LIB[:1]), np.array([1680.0]), ["F1"], library([1678.0, 1770.0]), params)
+    _, best, _ = annotate(dense(LIB[:1]), np.array([1680.0]), ["F1"], library([1678.0, 1770.0]), params)
     assert best.loc[0, "name"] == "Asparagine, 3TMS" and best.loc[0, "msi_level"] == 2
     assert best.loc[0, "score"] == pytest.approx(np.exp(-0.5 * 0.04), rel=1e-6)
-    hits, best = annotate(dense(LIB[:1]), np.array([1750.0]), ["F1"], library([1678.0, 1770.0]), params)
+    hits, best, _ = annotate(dense(LIB[:1]), np.array([1750.0]), ["F1"], library([1678.0, 1770.0]), params)
     assert best.empty and not hits["accepted"].any()
 
 
 def test_missing_ri_gives_level_three_with_penalty() -> None:
-    _, best = annotate(dense(LIB[:1]), np.array([np.nan]), ["F1"], library([1678.0, 1770.0]), MatchParams(no_ri_factor=0.85))
+    _, best, _ = annotate(dense(LIB[:1]), np.array([np.nan]), ["F1"], library([1678.0, 1770.0]), MatchParams(no_ri_factor=0.85))
     assert best.loc[0, "msi_level"] == 3 and best.loc[0, "score"] == pytest.approx(0.85)

@@ -139,9 +139,23 @@ def cmd_annotate(args: argparse.Namespace) -> None:
 
     library = load_library(args.library)
     features = load_library(args.features)
-    hits, best = annotate(features.intensity, features.ri, features.names, library, _options(args.options, MatchParams))
+    hits, best, confidence = annotate(features.intensity, features.ri, features.names, library, _options(args.options, MatchParams))
     write_tsv(hits, args.hits)
     write_tsv(best, args.output)
+    write_tsv(confidence, args.confidence)
+    named = best.merge(confidence[["feature_id", "qvalue"]], on="feature_id")
+    write_tsv(named[["feature_id", "name", "msi_level", "score", "spectral_score", "ri_delta", "qvalue"]], args.named)
+
+
+def cmd_metabolites(args: argparse.Namespace) -> None:
+    from .metabolites import metabolite_table
+    from .tables import read_tsv, write_tsv
+
+    annotations = read_tsv(args.annotations, ["feature_id", "name"])
+    abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
+    table, values = metabolite_table(annotations, abundance)
+    write_tsv(table, args.output)
+    write_tsv(values.reset_index(names="metabolite_id"), args.abundance_output)
 
 
 def cmd_normalize(args: argparse.Namespace) -> None:
@@ -315,7 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
         "ri": (cmd_ri, "build the RI calibration from alkane-run peaks", ["--output"]),
         "align": (cmd_align, "align components of all runs into features", ["--samples", "--calibration", "--output", "--members", "--msp"]),
         "gapfill": (cmd_gapfill, "re-integrate missing feature cells", ["--table", "--members", "--output", "--filled"]),
-        "annotate": (cmd_annotate, "match feature spectra against a library", ["--features", "--library", "--output", "--hits"]),
+        "annotate": (
+            cmd_annotate,
+            "match feature spectra against a library, with target-decoy false-annotation rates",
+            ["--features", "--library", "--output", "--hits", "--confidence", "--named"],
+        ),
         "normalize": (
             cmd_normalize,
             "filter, drift-correct, normalise, impute and log2-transform the feature table",
@@ -325,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd_differential,
             "test one contrast",
             ["--abundance", "--annotations", "--samples", "--drift", "--contrast", "--case", "--control", "--output", "--model"],
+        ),
+        "metabolites": (
+            cmd_metabolites,
+            "group features that are forms of one metabolite",
+            ["--annotations", "--abundance", "--output", "--abundance-output"],
         ),
         "mztab": (cmd_mztab, "export the study as mzTab-M 2.0", ["--table", "--abundance", "--annotations", "--samples", "--library", "--output"]),
         "provenance": (cmd_provenance, "record versions, config hash, input checksums and command line", ["--samples", "--library", "--config-json", "--output"]),
@@ -343,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, func, help_text)
         for flag in required:
             p.add_argument(flag, required=flag != "--msp")
-        if name not in ("mztab", "provenance", "summary"):
+        if name not in ("metabolites", "mztab", "provenance", "summary"):
             p.add_argument("--options", default="{}", help="stage settings as a JSON object")
     sub.choices["ri"].add_argument("--peaks", nargs="*", default=[])
     sub.choices["align"].add_argument("--peaks", nargs="+", required=True)

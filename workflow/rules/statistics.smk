@@ -38,6 +38,31 @@ rule normalize:
         " --filter-options {params.filters} 2> {log:q}"
 
 
+rule metabolites:
+    input:
+        annotations="results/annotation/annotations.tsv",
+        abundance="results/normalized/abundance.tsv",
+    output:
+        table=report(
+            "results/metabolites/metabolite_table.tsv", caption="../report/metabolites.rst", category="Annotation"
+        ),
+        abundance="results/metabolites/abundance.tsv",
+    benchmark:
+        "results/benchmarks/metabolites.tsv"
+    log:
+        "results/logs/metabolites/metabolites.log",
+    threads: 1
+    resources:
+        mem_mb=scaled_by_input(1000, 20),
+        runtime=scaled_by_input(5, 0.1),
+        **CLUSTER,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow metabolites --annotations {input.annotations:q} --abundance {input.abundance:q}"
+        " --output {output.table:q} --abundance-output {output.abundance:q} 2> {log:q}"
+
+
 rule differential:
     input:
         abundance="results/normalized/abundance.tsv",

@@ -95,6 +95,8 @@ rule annotate:
             category="Annotation",
         ),
         hits="results/annotation/hits.tsv",
+        confidence="results/annotation/confidence.tsv",
+        named=report("results/annotation/named.tsv", caption="../report/named.rst", category="Annotation"),
     benchmark:
         "results/benchmarks/annotate.tsv"
     log:
@@ -110,4 +112,5 @@ rule annotate:
         "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow annotate --features {input.features:q} --library {input.library:q}"
-        " --output {output.annotations:q} --hits {output.hits:q} --options {params.options} 2> {log:q}"
+        " --output {output.annotations:q} --hits {output.hits:q} --confidence {output.confidence:q}"
+        " --named {output.named:q} --options {params.options} 2> {log:q}"
