@@ -1,10 +1,12 @@
-"""Accuracy of detection, alignment, gap filling and quantification against the simulator's truth.
+"""Accuracy of detection, alignment, gap filling, quantification and identification against the simulator's truth.
 
 Simulates a study (default design, a seed of your choice), runs the workflow on it and prints:
 detection recall for compounds at S/N >= 10, co-eluting pairs (apexes >= 1 s apart) both found,
-features per true compound, cell coverage after gap filling and the log-log correlation of
-feature areas with the true quant-ion areas. Peer comparison (PyMassSpec) is not part of this
-script yet.
+features per true compound, cell coverage after gap filling, the log-log correlation of feature
+areas with the true quant-ion areas, and for identification: recall of library compounds, precision
+of the names given, the share of out-of-library compounds that got a name, and the estimated
+(target-decoy) against the true false-annotation rate. Peer comparison (PyMassSpec) is not part of
+this script yet.
 
     python benchmarks/accuracy.py [--seed 7] [--workdir /tmp/gcmsflow-accuracy]
 """
@@ -46,6 +48,26 @@ def one_to_one(apex_s: pd.Series, detected_rt_s: np.ndarray) -> dict[str, bool]:
             hit[compound] = True
             used.add(j)
     return hit
+
+
+def identification_metrics(workdir: Path, features: pd.DataFrame, compounds: pd.DataFrame, owner: list[int]) -> dict[str, str]:
+    """Names against truth: features are owned by the compound within 3 RI units (``owner``, -1 for none)."""
+    names = pd.read_csv(workdir / "results" / "annotation" / "annotations.tsv", sep="\t").set_index("feature_id")["name"]
+    confidence = pd.read_csv(workdir / "results" / "annotation" / "confidence.tsv", sep="\t").set_index("feature_id")
+    true_name = {fid: compounds["name"].iat[o] for fid, o in zip(features["feature_id"], owner) if o >= 0}
+    in_library = {fid: bool(compounds["in_library"].iat[o]) for fid, o in zip(features["feature_id"], owner) if o >= 0}
+    correct = [names[f].lower() == true_name.get(f, "").lower() for f in names.index]
+    recalled = {true_name[f].lower() for f in names.index if f in true_name and names[f].lower() == true_name[f].lower()}
+    library_found = {true_name[f].lower() for f in true_name if in_library[f]}
+    outside = [f for f in true_name if not in_library[f]]
+    estimated = confidence.loc[confidence["accepted"], "qvalue"].max() if confidence["accepted"].any() else 0.0
+    precision = float(np.mean(correct)) if correct else float("nan")
+    return {
+        "id recall, library compounds found:": f"{len(recalled & library_found) / max(len(library_found), 1):.3f}  ({len(recalled & library_found)}/{len(library_found)})",
+        "id precision of names given:": f"{precision:.3f}  ({sum(correct)}/{len(correct)})",
+        "out-of-library compounds named:": f"{np.mean([f in names.index for f in outside]) if outside else 0.0:.3f}  ({sum(f in names.index for f in outside)}/{len(outside)})",
+        "false-annotation rate, est. vs true:": f"{estimated:.3f} vs {1.0 - precision:.3f}",
+    }
 
 
 def main() -> None:
@@ -93,6 +115,7 @@ def main() -> None:
             log_area += np.log10(cells[ok]).tolist()
             log_true += np.log10(amounts.loc[row.compound_id, cells.index[ok]]).tolist()
     found_compounds = sum(n > 0 for n in per_compound)
+    identification = identification_metrics(workdir, features, compounds, owner)
     r = float(np.corrcoef(log_true, log_area)[0, 1])
     print(f"study: {len(samples)} samples, {len(compounds)} compounds, seed {args.seed}, workdir {workdir}")
     print(f"detection recall (S/N >= 10):       {np.mean(detected):.3f}  ({sum(detected)}/{len(detected)})")
@@ -100,6 +123,8 @@ def main() -> None:
     print(f"features per found compound:         {per_compound.sum() / max(found_compounds, 1):.3f}")
     print(f"cell coverage after gap filling:     {np.mean(coverage):.3f}")
     print(f"log-log r, area vs true area:        {r:.3f}  ({len(log_area)} cells)")
+    for label, value in identification.items():
+        print(f"{label:<37}{value}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pandas as pd
 import yaml
 
 from conftest import REPO
-from gcmsflow.summary import contrast_summary, methods_paragraph, qc_summary
+from gcmsflow.summary import annotation_summary, contrast_summary, methods_paragraph, qc_summary
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 PROVENANCE = {"gcmsflow": "0.1.0", "python": "3.11.7", "packages": {p: "1.0" for p in ("snakemake", "numpy", "scipy", "pandas", "statsmodels", "matchms")}}
@@ -41,3 +41,10 @@ def test_contrast_and_qc_sections_count_what_happened() -> None:
     text = qc_summary(precision, drift, filters, blanks, pd.DataFrame({"feature_id": ["F1"], "sample": ["s1"]}), CONFIG["filters"])
     assert "1 of 5 features removed by the blank filter" in text and "17.5 % raw, 10.3 % after drift correction" in text
     assert "2 features kept for statistics; 1 cells imputed" in text and "2 feature-batches corrected" in text
+
+
+def test_annotation_summary_counts_names_and_decoy_winners() -> None:
+    confidence = pd.DataFrame({"feature_id": ["F1", "F2", "F3"], "winner": ["target", "target", "decoy"],
+                               "qvalue": [0.0, 0.02, float("nan")], "accepted": [True, True, False]})
+    text = annotation_summary(confidence, 0.05)
+    assert "2 of 3 features named" in text and "estimated rate of the names given 2.0%" in text and "1 features matched a decoy" in text

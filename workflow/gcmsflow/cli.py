@@ -281,7 +281,7 @@ def cmd_provenance(args: argparse.Namespace) -> None:
 
 def cmd_summary(args: argparse.Namespace) -> None:
     from .atomic import write_text
-    from .summary import contrast_summary, methods_paragraph, qc_summary, summary_page
+    from .summary import annotation_summary, contrast_summary, methods_paragraph, qc_summary, summary_page
     from .tables import read_tsv
 
     try:
@@ -292,6 +292,8 @@ def cmd_summary(args: argparse.Namespace) -> None:
     for stats_path, model_path in zip(sorted(args.stats), sorted(args.models)):
         model = read_tsv(model_path, ["contrast", "case", "control", "test", "design", "n_case", "n_control", "n_tested", "note"]).iloc[0]
         sections.append(contrast_summary(read_tsv(stats_path, ["feature_id", "name", "log2fc", "ci_low", "ci_high", "qvalue"]), model))
+    confidence = read_tsv(args.confidence, ["feature_id", "winner", "qvalue", "accepted"])
+    sections.append(annotation_summary(confidence, record["config"]["annotate"]["max_fdr"]))
     sections.append(
         qc_summary(
             read_tsv(args.precision, ["stage", "median_qc_rsd_percent"]),
@@ -354,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         "summary": (
             cmd_summary,
             "write the report's methods and summary page",
-            ["--provenance", "--precision", "--drift", "--filters", "--blank-filter", "--imputed", "--output"],
+            ["--provenance", "--confidence", "--precision", "--drift", "--filters", "--blank-filter", "--imputed", "--output"],
         ),
         "plots": (
             cmd_plots,

@@ -35,6 +35,18 @@ def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float =
     return text + (_table(shown) if len(shown) else "<p>No feature passed the threshold.</p>")
 
 
+def annotation_summary(confidence: pd.DataFrame, max_fdr: float) -> str:
+    """How many features were named, at which estimated false-annotation rate, and how many lost to decoys."""
+    accepted = confidence[confidence["accepted"].astype(bool)]
+    estimated = accepted["qvalue"].max() if len(accepted) else 0.0
+    decoys = int((confidence["winner"] == "decoy").sum())
+    return (
+        f"<h3>Identification</h3><p>{len(accepted)} of {len(confidence)} features named (names kept up to a "
+        f"false-annotation rate of {max_fdr:.0%}; estimated rate of the names given {estimated:.1%}, by target–decoy "
+        f"competition). {decoys} features matched a decoy better than any library entry and stay unknown.</p>"
+    )
+
+
 def qc_summary(precision: pd.DataFrame, drift: pd.DataFrame, filters: pd.DataFrame, blanks: pd.DataFrame, imputed: pd.DataFrame, filter_settings: dict) -> str:
     """Blank and feature filters with counts, drift correction outcome and QC precision by stage."""
     items = [f"{int(blanks['removed'].sum())} of {len(blanks)} features removed by the blank filter"]

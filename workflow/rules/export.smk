@@ -54,6 +54,7 @@ rule provenance:
 rule summary:
     input:
         provenance="results/provenance.json",
+        confidence="results/annotation/confidence.tsv",
         precision="results/qc/qc_precision.tsv",
         drift="results/qc/drift.tsv",
         filters="results/qc/filters.tsv",
@@ -75,6 +76,6 @@ rule summary:
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
-        "gcmsflow summary --provenance {input.provenance:q} --precision {input.precision:q} --drift {input.drift:q}"
+        "gcmsflow summary --provenance {input.provenance:q} --confidence {input.confidence:q} --precision {input.precision:q} --drift {input.drift:q}"
         " --filters {input.filters:q} --blank-filter {input.blanks:q} --imputed {input.imputed:q} --stats {input.stats:q}"
         " --models {input.models:q} --output {output:q} 2> {log:q}"
