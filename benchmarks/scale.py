@@ -62,11 +62,15 @@ def main() -> None:
         str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(run_dir), "--cores", "2",
         "--quiet", "all", "--configfile", str(run_dir / "scale.yaml"),
     ]
+    fresh = not (run_dir / "results").exists()
     start = time.perf_counter()
     subprocess.run(command, env=env, check=True)
     total_s = time.perf_counter() - start
 
-    print(f"\n{n_runs} runs, whole workflow on 2 cores: {total_s:.0f} s ({total_s / n_runs:.2f} s per run)")
+    if fresh:
+        print(f"\n{n_runs} runs, whole workflow on 2 cores: {total_s:.0f} s ({total_s / n_runs:.2f} s per run)")
+    else:
+        print(f"\n{n_runs} runs; this invocation resumed an earlier run and took {total_s:.0f} s (remove {run_dir} for a full timing)")
     features = pd.read_csv(run_dir / "results" / "features" / "feature_table.tsv", sep="\t")
     print(f"features: {len(features)}")
     print(f"{'study-level step':<40}{'seconds':>10}{'peak MB':>10}")
