@@ -50,6 +50,17 @@ def one_to_one(apex_s: pd.Series, detected_rt_s: np.ndarray) -> dict[str, bool]:
     return hit
 
 
+def owner_of(feature_ri: float, quant_mz: int, ri: np.ndarray, compound_quant_mz: np.ndarray, window: float = 3.0) -> int:
+    """The true compound of a feature: among compounds within ``window`` RI units, the one with the
+    feature's quant ion (co-eluting compounds lie 1 RI apart), else the nearest; -1 when none is near."""
+    near = np.flatnonzero(np.abs(ri - feature_ri) <= window)
+    if near.size == 0:
+        return -1
+    same_ion = near[compound_quant_mz[near] == quant_mz]
+    pool = same_ion if same_ion.size else near
+    return int(pool[np.argmin(np.abs(ri[pool] - feature_ri))])
+
+
 def identification_metrics(workdir: Path, features: pd.DataFrame, compounds: pd.DataFrame, owner: list[int]) -> dict[str, str]:
     """Names against truth: features are owned by the compound within 3 RI units (``owner``, -1 for none)."""
     names = pd.read_csv(workdir / "results" / "annotation" / "annotations.tsv", sep="\t").set_index("feature_id")["name"]
@@ -101,7 +112,7 @@ def main() -> None:
     coverage, log_true, log_area = [], [], []
     amounts = truth.pivot(index="compound_id", columns="sample", values="quant_area")
     ri = compounds["ri"].to_numpy()
-    owner = [int(np.argmin(np.abs(ri - x))) if np.min(np.abs(ri - x)) <= 3.0 else -1 for x in features["ri"]]
+    owner = [owner_of(x, mz, ri, compounds["quant_mz"].to_numpy()) for x, mz in zip(features["ri"], features["quant_mz"])]
     per_compound = np.bincount([o for o in owner if o >= 0], minlength=len(compounds))
     for k, row in enumerate(compounds.itertuples()):
         mine = features[np.array(owner) == k]
