@@ -7,7 +7,7 @@ import pytest
 
 from conftest import SHARED_DATA
 from gcmsflow.errors import GcmsflowError
-from gcmsflow.library import load_library
+from gcmsflow.library import column_class, load_library
 
 
 @pytest.mark.shared_data
@@ -22,3 +22,70 @@ def test_massbank_library_loads_with_ri() -> None:
 def test_missing_library_is_refused(tmp_path) -> None:
     with pytest.raises(GcmsflowError, match="library file not found"):
         load_library(tmp_path / "none.msp")
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("DB-5MS UI 122-5532UI (Agilent), length 30 m", "semi-standard non-polar"),
+        ("HP-5 19091J-413, length 50 m, I.D. 0.32 mm", "semi-standard non-polar"),
+        ("CP-SIL 8 CB LOW BLEED/MS", "semi-standard non-polar"),
+        ("ZB1-MS 7HM-G011-11 30x0.32", "standard non-polar"),
+        ("DB-17MS", "intermediate polar"),
+        ("DB-WAX", "polar"),
+        ("home-made phase", None),
+        (None, None),
+    ],
+)
+def test_column_classes(column, expected) -> None:
+    assert column_class(column) == expected
+
+
+MSP = """NAME: Alanine, 2TMS
+Comment: SemiStdNP RI=1100.5 from a GMD export
+COLUMN: DB-5MS
+Num Peaks: 2
+116 999
+73 500
+
+NAME: Serine, 3TMS
+RETENTIONINDEX: 1361
+COLUMN: DB-17MS
+Num Peaks: 2
+204 999
+73 500
+
+NAME: Glycine, 3TMS
+Synon: RI: 1305.2
+Num Peaks: 1
+174 999
+"""
+
+
+def test_msp_flavours_ri_and_column_class(tmp_path) -> None:
+    (tmp_path / "lib.msp").write_text(MSP)
+    library = load_library(tmp_path / "lib.msp", "semi-standard non-polar")
+    assert library.names == ["Alanine, 2TMS", "Serine, 3TMS", "Glycine, 3TMS"]
+    assert library.ri[0] == 1100.5 and np.isnan(library.ri[1]) and library.ri[2] == 1305.2  # DB-17 RI dropped
+    assert library.column_classes == ["semi-standard non-polar", "intermediate polar", None]
+    assert load_library(tmp_path / "lib.msp").ri[1] == 1361.0
+
+
+def test_mgf_and_json_libraries_read_like_msp(tmp_path) -> None:
+    from matchms.exporting import save_as_json, save_as_mgf
+    from matchms.importing import load_from_msp
+
+    (tmp_path / "lib.msp").write_text(MSP)
+    spectra = list(load_from_msp(str(tmp_path / "lib.msp")))
+    save_as_mgf(spectra, str(tmp_path / "lib.mgf"))
+    save_as_json(spectra, str(tmp_path / "lib.json"))
+    reference = load_library(tmp_path / "lib.msp")
+    for name in ("lib.mgf", "lib.json"):
+        library = load_library(tmp_path / name)
+        assert library.names == reference.names and np.array_equal(library.intensity, reference.intensity), name
+
+
+def test_unknown_library_format_is_refused(tmp_path) -> None:
+    (tmp_path / "lib.txt").write_text(MSP)
+    with pytest.raises(GcmsflowError, match="unknown library format '.txt'"):
+        load_library(tmp_path / "lib.txt")

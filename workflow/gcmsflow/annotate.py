@@ -45,6 +45,7 @@ class MatchParams:
     min_spectral: float = 0.7
     top_k: int = 5
     max_fdr: float = 0.05
+    column_class: str | None = "semi-standard non-polar"
     decoy_window_mz: int = 25
     decoy_common_share: float = 0.05
     decoy_seed: int = 1

@@ -137,9 +137,10 @@ def cmd_annotate(args: argparse.Namespace) -> None:
     from .library import load_library
     from .tables import write_tsv
 
-    library = load_library(args.library)
+    params = _options(args.options, MatchParams)
+    library = load_library(args.library, params.column_class)
     features = load_library(args.features)
-    hits, best, confidence = annotate(features.intensity, features.ri, features.names, library, _options(args.options, MatchParams))
+    hits, best, confidence = annotate(features.intensity, features.ri, features.names, library, params)
     write_tsv(hits, args.hits)
     write_tsv(best, args.output)
     write_tsv(confidence, args.confidence)

@@ -1,9 +1,19 @@
-"""Spectral libraries: read MSP through matchms into dense unit-mass arrays for vectorised scoring."""
+"""Spectral libraries: read MSP (NIST, MoNA, MassBank, GMD flavours), MGF or matchms JSON through
+matchms into dense unit-mass arrays for vectorised scoring, with each entry's RI and column class.
+
+RI comes from matchms's ``retention_index`` (MSP ``RI:``, ``RETENTIONINDEX:``, ``Synon: RI:``) or,
+failing that, from an ``RI=``/``RI:``/``retention index`` note in a ``Comment:`` or ``Synon:`` field.
+The stationary phase (``COLUMN:``) is classed as standard non-polar (100 % dimethylpolysiloxane),
+semi-standard non-polar (5 % phenyl), intermediate polar (e.g. 50 % phenyl, DB-17) or polar (WAX);
+RIs from another class than the study's are not comparable and are dropped (the entry is then
+scored on its spectrum alone). Entries without a column are taken to be of the study's class.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +21,14 @@ import numpy as np
 from .errors import GcmsflowError
 
 MZ_MAX = 1000
+COLUMN_CLASSES = ("standard non-polar", "semi-standard non-polar", "intermediate polar", "polar")
+_PHASES = (  # checked in order: the first pattern that matches a COLUMN text gives its class
+    ("polar", re.compile(r"wax|ffap|carbowax|\bpeg\b", re.I)),
+    ("semi-standard non-polar", re.compile(r"(db|hp|zb|rtx|ptx|vf|sp?b|slb|tg|elite|optima|equity|bpx?|rxi|mega)[- ]?5(?![0-9])|cp[- ]?sil ?8|se-?54", re.I)),
+    ("standard non-polar", re.compile(r"(db|hp|zb|rtx|vf|spb|optima|equity|bp|rxi|elite)[- ]?1(?![0-9])|cp[- ]?sil ?5|ov-?1(01)?(?![0-9])|se-?30", re.I)),
+    ("intermediate polar", re.compile(r"(db|hp|rtx|zb|vf|ov|sp?b)[- ]?(17|35|50|225|1701)(?![0-9])", re.I)),
+)
+_NOTE_RI = re.compile(r"\b(?:RI|retention[ _]index)\s*[:=]\s*([0-9]+(?:\.[0-9]+)?)", re.I)
 
 
 @dataclass
@@ -22,6 +40,7 @@ class Library:
     inchikeys: list[str]
     ri: np.ndarray
     intensity: np.ndarray
+    column_classes: list[str | None] | None = None
 
 
 def _float(value: object) -> float:
@@ -29,6 +48,26 @@ def _float(value: object) -> float:
         return float(value)
     except (TypeError, ValueError):
         return float("nan")
+
+
+def column_class(column: str | None) -> str | None:
+    """The stationary-phase class of a COLUMN text, or None when it is not recognised."""
+    if not column:
+        return None
+    return next((name for name, pattern in _PHASES if pattern.search(column)), None)
+
+
+def retention_index(metadata: dict) -> float:
+    """An entry's RI from matchms metadata, or from an RI note in its comment or synonym fields."""
+    value = _float(metadata.get("retention_index"))
+    if np.isfinite(value):
+        return value
+    for key, text in metadata.items():
+        if key == "comment" or key.startswith("synon"):
+            match = _NOTE_RI.search(str(text))
+            if match:
+                return float(match.group(1))
+    return float("nan")
 
 
 def spectra_matrix(spectra_mz: list[np.ndarray], spectra_intensity: list[np.ndarray]) -> np.ndarray:
@@ -41,26 +80,36 @@ def spectra_matrix(spectra_mz: list[np.ndarray], spectra_intensity: list[np.ndar
     return matrix
 
 
-def load_library(path: str | os.PathLike) -> Library:
-    """Read an MSP library with matchms; RI comes from ``retention_index`` where present."""
-    from matchms.importing import load_from_msp
+def load_library(path: str | os.PathLike, study_column_class: str | None = None) -> Library:
+    """Read a library (.msp, .mgf or matchms .json) with matchms.
+
+    With ``study_column_class`` set, library RIs measured on a column of another class are dropped.
+    """
+    from matchms.importing import load_from_json, load_from_mgf, load_from_msp
 
     logging.getLogger("matchms").setLevel(logging.ERROR)
     path = str(path)
     if not os.path.isfile(path):
         raise GcmsflowError(path, "library file not found")
+    readers = {".msp": load_from_msp, ".mgf": load_from_mgf, ".json": load_from_json}
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in readers:
+        raise GcmsflowError(path, f"unknown library format '{extension}' (expected .msp, .mgf or .json)")
     try:
-        spectra = list(load_from_msp(path))
-    except (ValueError, KeyError, IndexError, UnicodeDecodeError) as err:
-        raise GcmsflowError(path, f"not a readable MSP library ({err})") from None
+        spectra = [s for s in readers[extension](path) if s is not None]
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError) as err:
+        raise GcmsflowError(path, f"not a readable {extension[1:].upper()} library ({err})") from None
     if not spectra:
         raise GcmsflowError(path, "library holds no spectra")
-    names, ids, keys, ri = [], [], [], []
+    names, ids, keys, ri, classes = [], [], [], [], []
     for k, spectrum in enumerate(spectra):
         meta = spectrum.metadata
         names.append(str(meta.get("compound_name") or f"entry {k + 1}"))
         ids.append(str(meta.get("spectrum_id") or meta.get("db#") or f"{os.path.basename(path)}:{k + 1}"))
         keys.append(str(meta.get("inchikey") or ""))
-        ri.append(_float(meta.get("retention_index")))
+        classes.append(column_class(meta.get("column_name") or meta.get("column")))
+        value = retention_index(meta)
+        comparable = study_column_class is None or classes[-1] is None or classes[-1] == study_column_class
+        ri.append(value if comparable else float("nan"))
     matrix = spectra_matrix([s.peaks.mz for s in spectra], [s.peaks.intensities for s in spectra])
-    return Library(names, ids, keys, np.array(ri), matrix)
+    return Library(names, ids, keys, np.array(ri), matrix, classes)
