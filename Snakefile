@@ -27,6 +27,10 @@ rule all:
         "results/normalized/abundance.tsv",
         "results/metabolites/metabolite_table.tsv",
         expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
+        expand(
+            "results/stats/metabolites/{contrast}.tsv",
+            contrast=CONTRASTS if "metabolites" in config["differential"]["levels"] else [],
+        ),
         rules.plots.output,
         "results/export/study.mztab",
         "results/provenance.json",

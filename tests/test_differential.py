@@ -151,3 +151,10 @@ def test_cli_adds_batch_covariate_when_a_batch_lacked_qcs(tmp_path) -> None:
                  "--samples", str(tmp_path / "samples.tsv"), "--drift", str(tmp_path / "drift.tsv"), "--contrast", "x", "--case", "asn",
                  "--control", "ctrl", "--test", "t_test", "--output", str(tmp_path / "s2.tsv"), "--model", str(tmp_path / "m2.tsv")]) == 1
     assert not (tmp_path / "s2.tsv").exists()
+
+
+def test_metabolite_level_table_names_its_id_column() -> None:
+    runs = sheet(2, 2)
+    abundance = pd.DataFrame([[1.0, 1.2, 3.0, 3.1]], columns=runs.index, index=pd.Index(["M0001"], name="metabolite_id"))
+    table = differential(abundance, runs, ["a0", "a1"], ["c0", "c1"], pd.Series({"M0001": "Serine"}), "welch", id_column="metabolite_id")
+    assert table.columns[0] == "metabolite_id" and table.loc[0, "name"] == "Serine"

@@ -197,8 +197,9 @@ def cmd_differential(args: argparse.Namespace) -> None:
     from .tables import read_tsv, write_tsv
 
     sheet = load_sheet(args.samples)
-    abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
-    annotations = read_tsv(args.annotations, ["feature_id", "name"]).set_index("feature_id")
+    id_column = "metabolite_id" if args.level == "metabolites" else "feature_id"
+    abundance = read_tsv(args.abundance, [id_column]).set_index(id_column)
+    annotations = read_tsv(args.annotations, [id_column, "name"]).set_index(id_column)
     drift = read_tsv(args.drift, ["batch", "action"])
     studied = sheet[(sheet["type"] == "sample") & sheet["sample"].isin(abundance.columns)]
     case = studied.loc[studied["group"] == args.case, "sample"].tolist()
@@ -214,9 +215,9 @@ def cmd_differential(args: argparse.Namespace) -> None:
             raise GcmsflowError(args.drift, f"batches {', '.join(batches)} were not drift-corrected (too few QCs) and test '{args.test}' cannot take batch as a covariate; use moderated_t or ols")
         covariates.append("batch")
         note = "batch added as covariate: some batches have too few pooled QCs for drift correction"
-    table = differential(abundance, sheet, case, control, annotations["name"], args.test, tuple(covariates))
+    table = differential(abundance, sheet, case, control, annotations["name"], args.test, tuple(covariates), id_column)
     write_tsv(table, args.output)
-    model = {"contrast": args.contrast, "case": args.case, "control": args.control, "test": args.test,
+    model = {"contrast": args.contrast, "level": args.level, "case": args.case, "control": args.control, "test": args.test,
              "design": " + ".join(["~ group"] + covariates), "n_case": len(case), "n_control": len(control),
              "n_tested": int(table["pvalue"].notna().sum()), "n_q_below_0.05": int((table["qvalue"] < 0.05).sum()), "note": note}
     write_tsv(pd.DataFrame([model]), args.model)
@@ -378,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.choices["normalize"].add_argument("--filter-options", default="{}", help="feature-filter settings as a JSON object")
     sub.choices["differential"].add_argument("--test", default="moderated_t", help="moderated_t, ols, welch or mann_whitney")
     sub.choices["differential"].add_argument("--covariates", nargs="*", default=[], help="sample-sheet columns to adjust for")
+    sub.choices["differential"].add_argument("--level", default="features", choices=["features", "metabolites"], help="what the rows are")
     sub.choices["summary"].add_argument("--stats", nargs="+", required=True)
     sub.choices["summary"].add_argument("--models", nargs="+", required=True)
     sub.choices["plots"].add_argument("--cubes", nargs="+", required=True)

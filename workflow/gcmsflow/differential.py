@@ -190,10 +190,12 @@ def differential(
     names: pd.Series,
     test: str,
     covariates: tuple[str, ...] = (),
+    id_column: str = "feature_id",
 ) -> pd.DataFrame:
-    """The contract stats table for one contrast, sorted by p-value then feature id.
+    """The contract stats table for one contrast, sorted by p-value then id.
 
-    ``runs`` is the sample sheet indexed by sample (covariate columns are read from it).
+    ``runs`` is the sample sheet indexed by sample (covariate columns are read from it);
+    ``id_column`` names the first column (``metabolite_id`` for metabolite-level tests).
     """
     if test not in TESTS:
         raise GcmsflowError("config", f"unknown test '{test}' (choose from {', '.join(TESTS)})")
@@ -211,9 +213,9 @@ def differential(
         y = np.hstack([case, control])
         n1, n2 = np.isfinite(case).sum(axis=1), np.isfinite(control).sum(axis=1)
         result = moderated_t_test(y, design, n1, n2) if test == "moderated_t" else ols_test(y, design, n1, n2)
-    result.insert(0, "feature_id", abundance.index.to_numpy())
+    result.insert(0, id_column, abundance.index.to_numpy())
     result.insert(1, "name", names.reindex(abundance.index).fillna("").to_numpy())
     result["qvalue"] = bh_qvalues(result["pvalue"].to_numpy())
     result["test"] = test
-    result = result.sort_values(["pvalue", "feature_id"], na_position="last", kind="stable")
-    return result[STATS_COLUMNS].reset_index(drop=True)
+    result = result.sort_values(["pvalue", id_column], na_position="last", kind="stable")
+    return result[[id_column, *STATS_COLUMNS[1:]]].reset_index(drop=True)

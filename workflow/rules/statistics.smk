@@ -88,6 +88,7 @@ rule differential:
         covariates=lambda wc: " ".join(
             shlex.quote(c) for c in CONTRASTS[wc.contrast].get("covariates", config["differential"]["covariates"])
         ),
+        level="features",
     threads: 1
     resources:
         mem_mb=scaled_by_input(1000, 20),
@@ -98,7 +99,37 @@ rule differential:
     shell:
         "gcmsflow differential --abundance {input.abundance:q} --annotations {input.annotations:q} --samples {input.samples:q}"
         " --drift {input.drift:q} --contrast {wildcards.contrast} --case {params.case:q} --control {params.control:q}"
-        " --test {params.test} --covariates {params.covariates} --output {output.stats:q} --model {output.model:q} 2> {log:q}"
+        " --test {params.test} --covariates {params.covariates} --level {params.level} --output {output.stats:q}"
+        " --model {output.model:q} 2> {log:q}"
+
+
+# The same test on metabolites (forms summed), when `differential.levels` lists them.
+use rule differential as differential_metabolites with:
+    input:
+        abundance="results/metabolites/abundance.tsv",
+        annotations="results/metabolites/metabolite_table.tsv",
+        samples=config["samples"],
+        drift="results/qc/drift.tsv",
+    output:
+        model="results/stats/metabolites/{contrast}.model.tsv",
+        stats=report(
+            "results/stats/metabolites/{contrast}.tsv",
+            caption="../report/stats.rst",
+            category="Differential abundance",
+            labels={"contrast": "{contrast} metabolites"},
+        ),
+    benchmark:
+        "results/benchmarks/differential_metabolites_{contrast}.tsv"
+    log:
+        "results/logs/differential/metabolites_{contrast}.log",
+    params:
+        case=lambda wc: CONTRASTS[wc.contrast]["case"],
+        control=lambda wc: CONTRASTS[wc.contrast]["control"],
+        test=lambda wc: CONTRASTS[wc.contrast].get("test", config["differential"]["test"]),
+        covariates=lambda wc: " ".join(
+            shlex.quote(c) for c in CONTRASTS[wc.contrast].get("covariates", config["differential"]["covariates"])
+        ),
+        level="metabolites",
 
 
 rule plots:
