@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gcmsflow.annotate import MatchParams, annotate, score_matrix
+from gcmsflow.annotate import MatchParams, annotate
+from gcmsflow.search import score_matrix
 from gcmsflow.library import Library, spectra_matrix
 
 

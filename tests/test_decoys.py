@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from conftest import SHARED_DATA
-from gcmsflow.annotate import MatchParams, score_matrix
+from gcmsflow.annotate import MatchParams
+from gcmsflow.search import score_matrix
 from gcmsflow.decoys import common_ions, make_decoys, target_decoy_qvalues
 from gcmsflow.library import load_library
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .decoys import make_decoys, target_decoy_qvalues
 from .library import Library
+from .search import top_hits
 
 ANNOTATION_COLUMNS = [
     "feature_id", "name", "inchikey", "library_id", "spectral_score", "reverse_score",
@@ -51,47 +52,8 @@ class MatchParams:
     decoy_seed: int = 1
 
 
-def weighted(matrix: np.ndarray, params: MatchParams) -> np.ndarray:
-    """(m/z)^a x I^b weighting of dense unit-mass spectra (rows normalised to base 1 first)."""
-    top = matrix.max(axis=1, keepdims=True)
-    scaled = np.divide(matrix, top, out=np.zeros_like(matrix), where=top > 0)
-    mz = np.arange(matrix.shape[1], dtype=float)
-    return np.power(scaled, params.intensity_power) * mz**params.mz_power
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, 0 where the denominator is 0."""
-    denominator = np.broadcast_to(denominator, numerator.shape)
-    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
-
-
-def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) -> dict[str, np.ndarray]:
-    """Forward, reverse and matched-fraction scores for every query x library pair."""
-    q, lib = weighted(queries, params), weighted(library, params)
-    lib_mask = (library >= 0.01 * library.max(axis=1, keepdims=True)) & (library > 0)
-    q_mask = queries > 0
-    dot = q @ lib.T
-    q_norm = np.linalg.norm(q, axis=1)[:, None]
-    lib_norm = np.linalg.norm(lib, axis=1)[None, :]
-    forward = _ratio(dot, q_norm * lib_norm)
-    q_restricted = np.sqrt((q * q) @ lib_mask.T.astype(float))
-    reverse = _ratio(dot, q_restricted * lib_norm)
-    matched = (q_mask.astype(float) @ lib_mask.T.astype(float)) / np.maximum(lib_mask.sum(axis=1), 1)[None, :]
-    return {"forward": forward, "reverse": np.clip(reverse, 0.0, 1.0), "matched": matched}
-
-
-def combined_scores(queries: np.ndarray, query_ri: np.ndarray, spectra: np.ndarray, ri: np.ndarray, params: MatchParams) -> dict[str, np.ndarray]:
-    """All pairwise scores of queries against ``spectra`` with library RIs ``ri``, the RI delta and the combined score."""
-    scores = score_matrix(queries, spectra, params)
-    spectral = 0.5 * scores["forward"] + 0.3 * scores["reverse"] + 0.2 * scores["matched"]
-    delta = query_ri[:, None] - ri[None, :]
-    has_ri = np.isfinite(delta)
-    ri_term = np.where(has_ri, np.exp(-0.5 * (np.nan_to_num(delta) / params.ri_sigma) ** 2), params.no_ri_factor)
-    return {**scores, "delta": delta, "has_ri": has_ri, "combined": spectral * ri_term}
-
-
 def _passes(scores: dict[str, np.ndarray], i: int, j: int, params: MatchParams) -> bool:
-    """The acceptance criteria on one query-entry pair (before the false-annotation rate)."""
+    """The acceptance criteria on the hit in row ``i``, column ``j`` of a top-hits table (before the false-annotation rate)."""
     return bool(
         scores["combined"][i, j] >= params.min_score
         and scores["forward"][i, j] >= params.min_spectral
@@ -102,33 +64,35 @@ def _passes(scores: dict[str, np.ndarray], i: int, j: int, params: MatchParams) 
 def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], library: Library, params: MatchParams) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Top-k hits per feature (with ``accepted``), the best accepted hit per feature (``ANNOTATION_COLUMNS``)
     and the target–decoy table (per feature: best target and decoy scores, winner, q-value, accepted)."""
-    target = combined_scores(queries, query_ri, library.intensity, library.ri, params)
-    decoy = combined_scores(queries, query_ri, make_decoys(library.intensity, params.decoy_seed, params.decoy_window_mz, params.decoy_common_share), library.ri, params)
     n = len(feature_ids)
-    best_target = np.argmax(target["combined"], axis=1) if n else np.zeros(0, int)  # first of equal scores
-    best_decoy = np.argmax(decoy["combined"], axis=1) if n else np.zeros(0, int)
+    if n == 0:
+        empty = pd.DataFrame(columns=["feature_id", "best_target", "target_score", "decoy_score", "winner", "passes_thresholds", "qvalue", "accepted"])
+        return pd.DataFrame(columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "qvalue", "accepted"]), pd.DataFrame(columns=ANNOTATION_COLUMNS), empty
+    entries, target = top_hits(queries, query_ri, library.intensity, library.ri, params, params.top_k)
+    decoy_spectra = make_decoys(library.intensity, params.decoy_seed, params.decoy_window_mz, params.decoy_common_share)
+    _, decoy = top_hits(queries, query_ri, decoy_spectra, library.ri, params, 1)
     rows = np.arange(n)
-    target_score, decoy_score = target["combined"][rows, best_target], decoy["combined"][rows, best_decoy]
+    target_score, decoy_score = target["combined"][:, 0], decoy["combined"][:, 0]
     target_wins = target_score >= decoy_score
-    passes = np.array([_passes(target, i, best_target[i], params) if target_wins[i] else _passes(decoy, i, best_decoy[i], params) for i in rows], dtype=bool)
+    passes = np.array([_passes(target, i, 0, params) if target_wins[i] else _passes(decoy, i, 0, params) for i in rows], dtype=bool)
     target_wins, qvalues = target_decoy_qvalues(target_score, decoy_score, passes)
     accepted_feature = passes & target_wins & (qvalues <= params.max_fdr)
     confidence = pd.DataFrame({
-        "feature_id": feature_ids, "best_target": [library.names[j] for j in best_target], "target_score": target_score,
+        "feature_id": feature_ids, "best_target": [library.names[j] for j in entries[:, 0]], "target_score": target_score,
         "decoy_score": decoy_score, "winner": np.where(target_wins, "target", "decoy"), "passes_thresholds": passes,
         "qvalue": qvalues, "accepted": accepted_feature,
     })
     hits = []
     for i, fid in enumerate(feature_ids):
-        order = np.lexsort((np.arange(target["combined"].shape[1]), -target["combined"][i]))[: params.top_k]
-        for rank, j in enumerate(order, start=1):
+        for rank, j in enumerate(entries[i], start=1):
+            c = rank - 1
             hits.append(
                 {
                     "feature_id": fid, "rank": rank, "name": library.names[j], "inchikey": library.inchikeys[j],
-                    "library_id": library.ids[j], "spectral_score": target["forward"][i, j],
-                    "reverse_score": target["reverse"][i, j], "matched_peaks": target["matched"][i, j],
-                    "ri_library": library.ri[j], "ri_delta": target["delta"][i, j], "score": target["combined"][i, j],
-                    "msi_level": 2 if target["has_ri"][i, j] else 3, "qvalue": qvalues[i] if rank == 1 else np.nan,
+                    "library_id": library.ids[j], "spectral_score": target["forward"][i, c],
+                    "reverse_score": target["reverse"][i, c], "matched_peaks": target["matched"][i, c],
+                    "ri_library": library.ri[j], "ri_delta": target["delta"][i, c], "score": target["combined"][i, c],
+                    "msi_level": 2 if target["has_ri"][i, c] else 3, "qvalue": qvalues[i] if rank == 1 else np.nan,
                     "accepted": bool(rank == 1 and accepted_feature[i]),
                 }
             )
