@@ -34,12 +34,25 @@ def exhaustive(queries, query_ri, library, ri, params) -> np.ndarray:
 @pytest.mark.parametrize("n_candidates", [2, 8, 64])
 def test_top_hits_equal_the_all_pairs_ranking(n_candidates: int) -> None:
     library, ri, queries, query_ri = library_and_queries()
-    params = MatchParams()
+    params = MatchParams(min_spectral=0.0)  # every entry could be named: the ranking must be exact throughout
     entries, scores = top_hits(queries, query_ri, library, ri, params, k=5, n_candidates=n_candidates)
     combined = exhaustive(queries, query_ri, library, ri, params)
     expected = np.lexsort((np.arange(len(library))[None, :].repeat(len(queries), 0), -combined), axis=1)[:, :5]
     assert np.array_equal(entries, expected)
     assert scores["combined"] == pytest.approx(np.take_along_axis(combined, expected, 1), abs=1e-5)
+
+
+def test_hits_a_name_can_come_from_are_exact() -> None:
+    library, ri, queries, query_ri = library_and_queries()
+    params = MatchParams()
+    entries, scores = top_hits(queries, query_ri, library, ri, params, k=5, n_candidates=2)
+    combined = exhaustive(queries, query_ri, library, ri, params)
+    forward = score_matrix(queries, library, params)["forward"]
+    for i in range(len(queries)):
+        eligible = np.flatnonzero(forward[i] >= params.min_spectral)
+        expected = eligible[np.lexsort((eligible, -combined[i, eligible]))][:5]
+        got = entries[i][scores["forward"][i] >= params.min_spectral]
+        assert np.array_equal(got[: len(expected)], expected), i
 
 
 def test_pair_scores_match_the_score_matrix() -> None:

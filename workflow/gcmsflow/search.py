@@ -4,13 +4,16 @@ Every query is compared with every entry by the weighted forward cosine alone, i
 of the library (one matrix product each, over the m/z columns the queries use), keeping the
 ``n_candidates`` best entries per query. Reverse score and matched fraction are then computed for
 those candidates only. The combined score (0.5 forward + 0.3 reverse + 0.2 matched, times an RI
-factor <= 1) of an entry outside the candidates is at most 0.5 f + 0.5, f being the lowest forward
-score among the candidates; a query whose k-th best candidate does not beat that bound is scored
-against the whole library, so the hits are always exactly the top k.
+factor <= 1) of an entry with forward score f is at most 0.5 f + 0.5; where the k-th best candidate
+does not beat that bound for the candidates' lowest f, every entry whose f could still let it rank
+(f >= 2 c - 1, c the k-th best combined score, and f >= ``min_spectral``; gathered in the same pass)
+is scored too. So the top k are exact among entries a name can come from (forward score at
+least ``min_spectral``); below that they are the best of the candidates.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,48 +49,98 @@ def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) 
     return {"forward": forward, "reverse": np.clip(reverse, 0.0, 1.0), "matched": matched}
 
 
-def forward_candidates(queries: np.ndarray, library: np.ndarray, params: MatchParams, n_candidates: int, chunk_rows: int = 20000) -> np.ndarray:
-    """Indices (queries x n) of the entries with the best forward cosine per query, best first, ties by index."""
-    n = min(n_candidates, len(library))
+@dataclass(frozen=True)
+class EntryStats:
+    """Per library entry: largest intensity, norm of the weighted spectrum, ions at >= 1 % of the largest."""
+
+    base: np.ndarray
+    norm: np.ndarray
+    n_ions: np.ndarray
+
+
+def entry_stats(spectra: np.ndarray, params: MatchParams, lib_weighted: np.ndarray | None = None) -> EntryStats:
+    """The :class:`EntryStats` of dense spectra (their weighted form may be passed in)."""
+    spectra = np.asarray(spectra, dtype=np.float32)
+    base = spectra.max(axis=1)
+    if lib_weighted is None:
+        lib_weighted = weighted(spectra, params.mz_power, params.intensity_power)
+    n_ions = ((spectra >= 0.01 * base[:, None]) & (spectra > 0)).sum(axis=1)
+    return EntryStats(base, np.sqrt(np.einsum("ij,ij->i", lib_weighted, lib_weighted, dtype=np.float64)), n_ions)
+
+
+def forward_blocks(queries: np.ndarray, library: np.ndarray, params: MatchParams, chunk_rows: int = 20000):
+    """Yield (first entry index, forward cosines queries x chunk, the chunk's EntryStats) in float32 chunks."""
     columns = np.flatnonzero((queries > 0).any(axis=0))
     q = weighted(queries, params.mz_power, params.intensity_power)[:, columns]
     q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), np.float32(1e-30))
-    best_idx = np.zeros((len(queries), 0), dtype=np.int64)
-    best_val = np.zeros((len(queries), 0), dtype=np.float32)
     for start in range(0, len(library), chunk_rows):
         lib = weighted(library[start : start + chunk_rows], params.mz_power, params.intensity_power)
-        norms = np.linalg.norm(lib, axis=1)
-        cosine = (q @ lib[:, columns].T) / np.maximum(norms, np.float32(1e-30))[None, :]
-        idx = np.concatenate([best_idx, np.arange(start, start + len(lib))[None, :].repeat(len(queries), 0)], axis=1)
-        val = np.concatenate([best_val, cosine], axis=1)
+        stats = entry_stats(library[start : start + chunk_rows], params, lib)
+        yield start, (q @ lib[:, columns].T) / np.maximum(stats.norm.astype(np.float32), np.float32(1e-30))[None, :], stats
+
+
+def forward_candidates(
+    queries: np.ndarray, library: np.ndarray, params: MatchParams, n_candidates: int, floor: float
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], EntryStats]:
+    """One pass over the library: per query the ``n_candidates`` entries with the best forward cosine
+    (best first, ties by index), every entry whose forward cosine reaches ``floor`` with that cosine,
+    and the library's :class:`EntryStats`."""
+    n = min(n_candidates, len(library))
+    best_idx = np.zeros((len(queries), 0), dtype=np.int64)
+    best_val = np.zeros((len(queries), 0), dtype=np.float32)
+    above_rows, above_entries, above_values, chunk_stats = [], [], [], []
+    for start, cosine, stats in forward_blocks(queries, library, params):
+        chunk_stats.append(stats)
+        local = np.argpartition(-cosine, n - 1, axis=1)[:, :n] if cosine.shape[1] > n else np.argsort(-cosine, axis=1, kind="stable")
+        idx = np.concatenate([best_idx, local + start], axis=1)
+        val = np.concatenate([best_val, np.take_along_axis(cosine, local, 1)], axis=1)
         keep = np.argpartition(-val, n - 1, axis=1)[:, :n] if val.shape[1] > n else np.argsort(-val, axis=1, kind="stable")
         best_idx, best_val = np.take_along_axis(idx, keep, 1), np.take_along_axis(val, keep, 1)
+        rows, cols = np.nonzero(cosine >= floor)
+        above_rows.append(rows)
+        above_entries.append(cols + start)
+        above_values.append(cosine[rows, cols])
     order = np.lexsort((best_idx, -best_val), axis=1)
-    return np.take_along_axis(best_idx, order, 1)
+    rows, entries, values = (np.concatenate(parts) for parts in (above_rows, above_entries, above_values))
+    by_row = np.argsort(rows, kind="stable")
+    split = np.searchsorted(rows[by_row], np.arange(1, len(queries)))
+    stats = EntryStats(*(np.concatenate([getattr(c, name) for c in chunk_stats]) for name in ("base", "norm", "n_ions")))
+    return np.take_along_axis(best_idx, order, 1), np.split(entries[by_row], split), np.split(values[by_row], split), stats
 
 
 def pair_scores(
-    queries: np.ndarray, query_ri: np.ndarray, library: np.ndarray, ri: np.ndarray, rows: np.ndarray, entries: np.ndarray, params: MatchParams, block: int = 4096
+    queries: np.ndarray, query_ri: np.ndarray, library: np.ndarray, ri: np.ndarray, rows: np.ndarray, entries: np.ndarray, params: MatchParams,
+    stats: EntryStats | None = None,
 ) -> dict[str, np.ndarray]:
-    """Forward, reverse, matched fraction, RI delta and combined score of (query row, library entry) pairs."""
+    """Forward, reverse, matched fraction, RI delta and combined score of (query row, library entry) pairs.
+
+    Computed per query over the m/z columns the query holds; ``stats`` (whole library) saves recomputing them.
+    """
+    if stats is None:
+        unique, inverse = np.unique(entries, return_inverse=True)
+        local = entry_stats(library[unique], params)
+        base, norm, n_ions = local.base[inverse], local.norm[inverse], local.n_ions[inverse]
+    else:
+        base, norm, n_ions = stats.base[entries], stats.norm[entries], stats.n_ions[entries]
     q_all = weighted(queries, params.mz_power, params.intensity_power)
-    parts = []
-    for start in range(0, len(rows), block):
-        r, e = rows[start : start + block], entries[start : start + block]
-        lib_raw = np.asarray(library[e], dtype=np.float32)
-        lib = weighted(lib_raw, params.mz_power, params.intensity_power)
-        qr = q_all[r]
-        lib_mask = (lib_raw >= 0.01 * lib_raw.max(axis=1, keepdims=True)) & (lib_raw > 0)
-        dot = np.einsum("ij,ij->i", qr, lib, dtype=np.float64)
-        q_norm = np.linalg.norm(qr.astype(np.float64), axis=1)
-        lib_norm = np.linalg.norm(lib.astype(np.float64), axis=1)
-        restricted = np.sqrt(np.einsum("ij,ij->i", qr * qr, lib_mask.astype(np.float32), dtype=np.float64))
+    q_norm = np.linalg.norm(q_all.astype(np.float64), axis=1)
+    mz_weight = np.arange(library.shape[1], dtype=np.float32) ** np.float32(params.mz_power)
+    forward, reverse, matched = (np.zeros(len(rows)) for _ in range(3))
+    order = np.argsort(rows, kind="stable")
+    groups, starts = np.unique(rows[order], return_index=True)
+    for r, idx in zip(groups, np.split(order, starts[1:])):
+        columns = np.flatnonzero(queries[r] > 0)
+        raw = np.asarray(library[np.ix_(entries[idx], columns)], dtype=np.float32)
+        scaled = raw / np.maximum(base[idx], np.float32(1e-30))[:, None]
+        lib = np.power(scaled, np.float32(params.intensity_power), out=np.zeros_like(scaled), where=scaled > 0) * mz_weight[columns]
+        q = q_all[r, columns].astype(np.float64)
+        mask = (scaled >= 0.01) & (raw > 0)
+        dot = lib @ q
+        restricted = np.sqrt(mask @ (q * q))
         with np.errstate(divide="ignore", invalid="ignore"):
-            forward = np.where(q_norm * lib_norm > 0, dot / (q_norm * lib_norm), 0.0)
-            reverse = np.clip(np.where(restricted * lib_norm > 0, dot / (restricted * lib_norm), 0.0), 0.0, 1.0)
-        matched = ((queries[r] > 0) & lib_mask).sum(axis=1) / np.maximum(lib_mask.sum(axis=1), 1)
-        parts.append((forward, reverse, matched))
-    forward, reverse, matched = (np.concatenate([p[j] for p in parts]) if parts else np.zeros(0) for j in range(3))
+            forward[idx] = np.where(q_norm[r] * norm[idx] > 0, dot / (q_norm[r] * norm[idx]), 0.0)
+            reverse[idx] = np.clip(np.where(restricted * norm[idx] > 0, dot / (restricted * norm[idx]), 0.0), 0.0, 1.0)
+        matched[idx] = mask.sum(axis=1) / np.maximum(n_ions[idx], 1)
     delta = query_ri[rows] - ri[entries]
     has_ri = np.isfinite(delta)
     ri_term = np.where(has_ri, np.exp(-0.5 * (np.nan_to_num(delta) / params.ri_sigma) ** 2), params.no_ri_factor)
@@ -95,31 +148,34 @@ def pair_scores(
     return {"forward": forward, "reverse": reverse, "matched": matched, "delta": delta, "has_ri": has_ri, "combined": combined}
 
 
-def _best_over_library(query: int, queries: np.ndarray, query_ri: np.ndarray, library: np.ndarray, ri: np.ndarray, params: MatchParams, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The ``n`` best entries by combined score of one query against the whole library, scored in chunks."""
-    best_idx, best = np.zeros(0, dtype=np.int64), {key: np.zeros(0) for key in SCORE_KEYS}
-    for start in range(0, len(library), 20000):
-        entries = np.arange(start, min(start + 20000, len(library)))
-        full = pair_scores(queries, query_ri, library, ri, np.full(entries.size, query), entries, params)
-        idx = np.concatenate([best_idx, entries])
-        merged = {key: np.concatenate([best[key], full[key]]) for key in SCORE_KEYS}
-        chosen = np.lexsort((idx, -merged["combined"]))[:n]
-        best_idx, best = idx[chosen], {key: value[chosen] for key, value in merged.items()}
-    return best_idx, best
+def top_hits(
+    queries: np.ndarray, query_ri: np.ndarray, library: np.ndarray, ri: np.ndarray, params: MatchParams, k: int, n_candidates: int = 32
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The top-``k`` entries per query by combined score (ties: lower index first) and their scores (queries x k).
 
-
-def top_hits(queries: np.ndarray, query_ri: np.ndarray, library: np.ndarray, ri: np.ndarray, params: MatchParams, k: int, n_candidates: int = 64) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Exact top-``k`` entries per query by combined score (ties: lower index first) and their scores (queries x k)."""
+    Exact among entries whose forward score reaches ``params.min_spectral`` (the only ones a name can
+    come from); below that, hits are the best of the forward-score candidates.
+    """
     k = min(k, len(library))
-    candidates = forward_candidates(queries, library, params, max(n_candidates, k))
+    n = max(n_candidates, k)
+    margin = 1e-4  # float32 forward cosines against float64 exact scores
+    candidates, above, above_forward, stats = forward_candidates(queries, library, params, n, params.min_spectral - margin)
     rows = np.repeat(np.arange(len(queries)), candidates.shape[1])
-    scores = {key: value.reshape(candidates.shape) for key, value in pair_scores(queries, query_ri, library, ri, rows, candidates.ravel(), params).items()}
+    scores = {key: value.reshape(candidates.shape) for key, value in pair_scores(queries, query_ri, library, ri, rows, candidates.ravel(), params, stats).items()}
     if candidates.shape[1] < len(library):
         kth = -np.sort(-scores["combined"], axis=1)[:, k - 1]
-        bound = 0.5 * scores["forward"].min(axis=1) + 0.5
-        for i in np.flatnonzero(kth < bound):  # an entry outside the candidates could still rank: score them all
-            candidates[i], full = _best_over_library(i, queries, query_ri, library, ri, params, candidates.shape[1])
-            for key in SCORE_KEYS:
-                scores[key][i] = full[key]
+        lowest = scores["forward"].min(axis=1)
+        # an entry outside the candidates scores at most 0.5 f + 0.5 with f <= lowest candidate forward score
+        unsure = np.flatnonzero((kth < 0.5 * lowest + 0.5 + margin) & (lowest >= params.min_spectral - margin))
+        pools = [np.union1d(candidates[i], above[i][above_forward[i] >= max(2.0 * kth[i] - 1.0, params.min_spectral) - margin]) for i in unsure]
+        if pools:  # score every pool in one call, then keep each query's best n
+            full = pair_scores(queries, query_ri, library, ri, np.repeat(unsure, [len(pool) for pool in pools]), np.concatenate(pools), params, stats)
+            ends = np.cumsum([len(pool) for pool in pools])
+            for i, pool, end in zip(unsure, pools, ends):
+                part = {key: value[end - len(pool) : end] for key, value in full.items()}
+                chosen = np.lexsort((pool, -part["combined"]))[:n]
+                candidates[i] = pool[chosen]
+                for key in SCORE_KEYS:
+                    scores[key][i] = part[key][chosen]
     order = np.lexsort((candidates, -scores["combined"]), axis=1)[:, :k]
     return np.take_along_axis(candidates, order, 1), {key: np.take_along_axis(value, order, 1) for key, value in scores.items()}
