@@ -27,7 +27,8 @@ sys.path.insert(0, str(REPO / "workflow"))
 from gcmsflow.simulate import Design, simulate_study  # noqa: E402
 
 STUDY_STEPS = [
-    "ri_calibrate", "align", "gapfill", "annotate", "normalize", "differential_asn_deprived_vs_control", "plots", "mztab", "provenance", "summary",
+    "ri_calibrate", "align", "gapfill", "annotate", "normalize", "metabolites", "differential_asn_deprived_vs_control",
+    "differential_metabolites_asn_deprived_vs_control", "plots", "mztab", "provenance", "summary",
 ]
 MAX_STEP_MB = 4096.0
 MAX_ALIGN_S = 60.0
@@ -73,12 +74,12 @@ def main() -> None:
         print(f"\n{n_runs} runs; this invocation resumed an earlier run and took {total_s:.0f} s (remove {run_dir} for a full timing)")
     features = pd.read_csv(run_dir / "results" / "features" / "feature_table.tsv", sep="\t")
     print(f"features: {len(features)}")
-    print(f"{'study-level step':<40}{'seconds':>10}{'peak MB':>10}")
+    print(f"{'study-level step':<50}{'seconds':>10}{'peak MB':>10}")
     worst_mb = 0.0
     for step in STUDY_STEPS:
         record = pd.read_csv(run_dir / "results" / "benchmarks" / f"{step}.tsv", sep="\t").iloc[0]
         worst_mb = max(worst_mb, float(record["max_rss"]))
-        print(f"{step:<40}{record['s']:>10.1f}{record['max_rss']:>10.0f}")
+        print(f"{step:<50}{record['s']:>10.1f}{record['max_rss']:>10.0f}")
         if step == "align":
             align_s = float(record["s"])
     print(f"\nlargest study-level peak memory {worst_mb:.0f} MB (target < {MAX_STEP_MB:.0f} MB): "
