@@ -41,3 +41,9 @@ def test_table_sums_forms_and_flags_pyroglutamate() -> None:
     assert "artefact" in table.set_index("name").loc["Pyroglutamate", "note"]
     assert values.loc[serine["metabolite_id"]].tolist() == pytest.approx([3.0, 4.0])
     assert table.set_index("name").loc["Glutamine", "metabolite_id"] not in values.index  # filtered out of abundance
+
+
+def test_no_names_gives_an_empty_table() -> None:
+    annotations = pd.DataFrame({"feature_id": pd.Series(dtype=object), "name": pd.Series(dtype=float)})
+    table, values = metabolite_table(annotations, pd.DataFrame(np.zeros((1, 2)), index=["F1"], columns=["s1", "s2"]))
+    assert table.empty and values.empty

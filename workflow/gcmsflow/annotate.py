@@ -48,7 +48,7 @@ class MatchParams:
     max_fdr: float = 0.05
     column_class: str | None = "semi-standard non-polar"
     decoy_window_mz: int = 25
-    decoy_common_share: float = 0.05
+    decoy_common_share: float = 0.1
     decoy_seed: int = 1
 
 

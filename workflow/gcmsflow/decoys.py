@@ -1,9 +1,9 @@
 """Decoy EI spectra for target–decoy estimation of the false-annotation rate.
 
 A decoy is made from each library spectrum so that it looks like an EI spectrum of a similar
-compound that is not in the library: its intensities and base-peak position are kept,
-ions common to many library spectra (here TMS ions such as m/z 73, 75, 147 and column bleed, any
-ion in at least ``common_share`` of the entries) stay where they are, and every other ion moves to
+compound that is not in the library: its intensities are kept,
+ions common to many library spectra (any ion at >= 10 % of the base peak in at least
+``common_share`` of the entries; in TMS libraries m/z 73, 75, 147 and a few more) stay where they are, and every other ion moves to
 an m/z drawn from the library's own specific ions within ``window_mz`` of the original, in
 proportion to how often the library holds that ion. So decoys keep the mass region, the shared
 derivatisation ions and the intensity pattern of real spectra, but not the compound-specific
@@ -16,21 +16,22 @@ from __future__ import annotations
 import numpy as np
 
 
-def common_ions(library: np.ndarray, common_share: float) -> np.ndarray:
-    """Boolean mask over m/z of ions present in at least ``common_share`` of the library's spectra."""
-    return (library > 0).mean(axis=0) >= common_share
+def common_ions(library: np.ndarray, common_share: float, min_relative: float = 0.1) -> np.ndarray:
+    """Boolean mask over m/z of ions at >= ``min_relative`` of their spectrum's base peak in at least
+    ``common_share`` of the library's spectra (presence alone would count the small peaks that dense
+    spectra carry at almost every m/z)."""
+    top = library.max(axis=1, keepdims=True)
+    prominent = library >= min_relative * np.where(top > 0, top, np.inf)
+    return prominent.mean(axis=0) >= common_share
 
 
-def make_decoys(library: np.ndarray, seed: int = 1, window_mz: int = 25, common_share: float = 0.05) -> np.ndarray:
+def make_decoys(library: np.ndarray, seed: int = 1, window_mz: int = 25, common_share: float = 0.1) -> np.ndarray:
     """Decoy spectra (same shape as ``library``: entries x nominal m/z), one per library entry."""
     present = library > 0
     common = common_ions(library, common_share)
-    base = library.argmax(axis=1)
     specific_counts = np.where(common, 0, present.sum(axis=0)).astype(float)
     cumulative = np.concatenate([[0.0], np.cumsum(specific_counts)])  # cumulative[m] = count of ions below m
     rows, mz = np.nonzero(present & ~common[None, :])
-    keep_base = mz == base[rows]
-    rows, mz = rows[~keep_base], mz[~keep_base]
     n_mz = library.shape[1]
     low = np.clip(mz - window_mz, 0, n_mz - 1)
     high = np.clip(mz + window_mz, 0, n_mz - 1)
@@ -40,7 +41,6 @@ def make_decoys(library: np.ndarray, seed: int = 1, window_mz: int = 25, common_
     moved = np.clip(np.searchsorted(cumulative, target, side="right") - 1, low, high)
     moved = np.where(hi_mass > lo_mass, moved, mz)
     decoys = np.where(common[None, :], library, 0.0)
-    decoys[np.arange(len(library)), base] = library[np.arange(len(library)), base]
     np.maximum.at(decoys, (rows, moved), library[rows, mz])  # two ions landing together keep the larger
     return decoys
 

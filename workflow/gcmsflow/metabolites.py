@@ -58,7 +58,8 @@ def metabolite_table(annotations: pd.DataFrame, abundance: pd.DataFrame) -> tupl
     ``annotations`` holds feature_id and name of the named features; ``abundance`` the log2 normalised
     feature table indexed by feature_id.
     """
-    named = annotations[annotations["name"].fillna("") != ""].copy()
+    annotations = annotations.assign(name=annotations["name"].fillna("").astype(str))  # an empty table reads as float
+    named = annotations[annotations["name"] != ""].copy()
     parts = named["name"].map(split_name)
     named["metabolite"] = [p[0] for p in parts]
     named["derivative"] = [p[1] for p in parts]

@@ -40,7 +40,7 @@ def blank_filter(areas: pd.DataFrame, blank_columns: list[str], sample_columns: 
 
 def find_internal_standard(areas: pd.DataFrame, annotations: pd.DataFrame, name: str, source: str = "annotations") -> str:
     """Feature id of the internal standard: the annotated feature whose name contains ``name``, largest median area."""
-    hits = annotations[annotations["name"].str.contains(name, case=False, regex=False, na=False)]
+    hits = annotations[annotations["name"].fillna("").astype(str).str.contains(name, case=False, regex=False)]
     if hits.empty:
         raise GcmsflowError(source, f"internal standard '{name}' is not among the annotated features")
     medians = areas.loc[hits["feature_id"]].median(axis=1)

@@ -150,7 +150,7 @@ def highlights(abundance: pd.DataFrame, annotations: pd.DataFrame, sheet: pd.Dat
     samples = [s for s in abundance.columns if sheet.loc[s, "type"] == "sample"]
     records = []
     for wanted in names:
-        hits = annotations[annotations["name"].str.contains(wanted, case=False, regex=False, na=False)]
+        hits = annotations[annotations["name"].fillna("").astype(str).str.contains(wanted, case=False, regex=False)]
         hits = hits[hits["feature_id"].isin(abundance.index)]
         if hits.empty:
             continue
