@@ -63,7 +63,7 @@ def metabolite_table(annotations: pd.DataFrame, abundance: pd.DataFrame) -> tupl
     parts = named["name"].map(split_name)
     named["metabolite"] = [p[0] for p in parts]
     named["derivative"] = [p[1] for p in parts]
-    named["key"] = named["metabolite"].str.lower()
+    named["key"] = [m.lower() for m in named["metabolite"]]
     rows, sums = [], []
     for k, (key, group) in enumerate(sorted(named.groupby("key", sort=False), key=lambda item: item[0]), start=1):
         group = group.sort_values("feature_id")
