@@ -53,7 +53,8 @@ def test_qvalues_by_target_decoy_competition() -> None:
     target = np.array([0.99, 0.95, 0.90, 0.85, 0.80, 0.70])
     decoy = np.array([0.10, 0.96, 0.20, 0.20, 0.20, 0.75])
     passes = np.array([True, True, True, True, True, False])
-    wins, q = target_decoy_qvalues(target, decoy, passes)
+    wins, winner_passes, q = target_decoy_qvalues(target, decoy, passes, passes)
+    assert winner_passes.tolist() == passes.tolist()
     assert wins.tolist() == [True, False, True, True, True, False]
     # ranked: 0.99 T, 0.96 D, 0.90 T, 0.85 T, 0.80 T -> FDR 0/1, 1/1, 1/2, 1/3, 1/4 -> q = running minimum from below
     assert q[[0, 2, 3, 4]] == pytest.approx([0.0, 0.25, 0.25, 0.25])

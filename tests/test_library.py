@@ -89,3 +89,9 @@ def test_unknown_library_format_is_refused(tmp_path) -> None:
     (tmp_path / "lib.txt").write_text(MSP)
     with pytest.raises(GcmsflowError, match="unknown library format '.txt'"):
         load_library(tmp_path / "lib.txt")
+
+
+def test_unknown_study_column_class_is_refused(tmp_path) -> None:
+    (tmp_path / "lib.msp").write_text(MSP)
+    with pytest.raises(GcmsflowError, match="unknown column class 'semi-polar'"):
+        load_library(tmp_path / "lib.msp", "semi-polar")

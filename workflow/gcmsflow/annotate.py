@@ -52,12 +52,13 @@ class MatchParams:
     decoy_seed: int = 1
 
 
-def _passes(scores: dict[str, np.ndarray], i: int, j: int, params: MatchParams) -> bool:
-    """The acceptance criteria on the hit in row ``i``, column ``j`` of a top-hits table (before the false-annotation rate)."""
-    return bool(
-        scores["combined"][i, j] >= params.min_score
-        and scores["forward"][i, j] >= params.min_spectral
-        and (not scores["has_ri"][i, j] or abs(scores["delta"][i, j]) <= params.ri_window)
+def _best_passes(scores: dict[str, np.ndarray], params: MatchParams) -> np.ndarray:
+    """Per query, whether its best hit (column 0 of a top-hits table) meets the acceptance criteria
+    (before the false-annotation rate)."""
+    return (
+        (scores["combined"][:, 0] >= params.min_score)
+        & (scores["forward"][:, 0] >= params.min_spectral)
+        & (~scores["has_ri"][:, 0].astype(bool) | (np.abs(np.nan_to_num(scores["delta"][:, 0])) <= params.ri_window))
     )
 
 
@@ -71,11 +72,8 @@ def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], 
     entries, target = top_hits(queries, query_ri, library.intensity, library.ri, params, params.top_k)
     decoy_spectra = make_decoys(library.intensity, params.decoy_seed, params.decoy_window_mz, params.decoy_common_share)
     _, decoy = top_hits(queries, query_ri, decoy_spectra, library.ri, params, 1)
-    rows = np.arange(n)
     target_score, decoy_score = target["combined"][:, 0], decoy["combined"][:, 0]
-    target_wins = target_score >= decoy_score
-    passes = np.array([_passes(target, i, 0, params) if target_wins[i] else _passes(decoy, i, 0, params) for i in rows], dtype=bool)
-    target_wins, qvalues = target_decoy_qvalues(target_score, decoy_score, passes)
+    target_wins, passes, qvalues = target_decoy_qvalues(target_score, decoy_score, _best_passes(target, params), _best_passes(decoy, params))
     accepted_feature = passes & target_wins & (qvalues <= params.max_fdr)
     confidence = pd.DataFrame({
         "feature_id": feature_ids, "best_target": [library.names[j] for j in entries[:, 0]], "target_score": target_score,

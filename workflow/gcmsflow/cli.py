@@ -192,7 +192,7 @@ def cmd_normalize(args: argparse.Namespace) -> None:
 def cmd_differential(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .differential import differential
+    from .differential import MODEL_TESTS, differential
     from .samplesheet import load_sheet
     from .tables import read_tsv, write_tsv
 
@@ -211,8 +211,8 @@ def cmd_differential(args: argparse.Namespace) -> None:
     note = ""
     batches = sorted(set(sheet.loc[case + control, "batch"]))
     if len(batches) > 1 and "batch" not in covariates and (drift["action"] == "too_few_qcs").any():
-        if args.test not in ("moderated_t", "ols"):
-            raise GcmsflowError(args.drift, f"batches {', '.join(batches)} were not drift-corrected (too few QCs) and test '{args.test}' cannot take batch as a covariate; use moderated_t or ols")
+        if args.test not in MODEL_TESTS:
+            raise GcmsflowError(args.drift, f"batches {', '.join(batches)} were not drift-corrected (too few QCs) and test '{args.test}' cannot take batch as a covariate; use {' or '.join(MODEL_TESTS)}")
         covariates.append("batch")
         note = "batch added as covariate: some batches have too few pooled QCs for drift correction"
     table = differential(abundance, sheet, case, control, annotations["name"], args.test, tuple(covariates), id_column)

@@ -45,20 +45,25 @@ def make_decoys(library: np.ndarray, seed: int = 1, window_mz: int = 25, common_
     return decoys
 
 
-def target_decoy_qvalues(target_score: np.ndarray, decoy_score: np.ndarray, passes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Target–decoy competition (Elias & Gygi 2007) per feature: which side wins, and q-values.
+def target_decoy_qvalues(
+    target_score: np.ndarray, decoy_score: np.ndarray, target_passes: np.ndarray, decoy_passes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Target–decoy competition (Elias & Gygi 2007) per feature: which side wins, whether the winner
+    passes, and q-values.
 
     ``target_score``/``decoy_score`` are each feature's best score against targets and decoys;
-    ``passes`` says whether the winning hit meets the acceptance criteria. Among passing features,
+    ``target_passes``/``decoy_passes`` say whether that best hit meets the acceptance criteria, and a
+    feature passes when its winning hit does. Among passing features,
     the false-annotation rate at score s is (decoy winners >= s) / (target winners >= s); a feature's
     q-value is the smallest rate at which it is still accepted. NaN where a decoy wins or nothing passes.
     """
     target_wins = target_score >= decoy_score
     winning = np.where(target_wins, target_score, decoy_score)
+    passes = np.where(target_wins, target_passes, decoy_passes)
     q = np.full(target_score.shape, np.nan)
     candidates = np.flatnonzero(passes)
     if candidates.size == 0:
-        return target_wins, q
+        return target_wins, passes, q
     order = candidates[np.argsort(-winning[candidates], kind="stable")]
     scores = winning[order]
     targets = np.cumsum(target_wins[order])
@@ -70,4 +75,4 @@ def target_decoy_qvalues(target_score: np.ndarray, decoy_score: np.ndarray, pass
     fdr = np.minimum(decoys[group_end] / np.maximum(targets[group_end], 1), 1.0)
     fdr = np.minimum.accumulate(fdr[::-1])[::-1]
     q[order] = np.where(target_wins[order], fdr, np.nan)
-    return target_wins, q
+    return target_wins, passes, q

@@ -95,6 +95,8 @@ def load_library(path: str | os.PathLike, study_column_class: str | None = None)
     extension = os.path.splitext(path)[1].lower()
     if extension not in readers:
         raise GcmsflowError(path, f"unknown library format '{extension}' (expected .msp, .mgf or .json)")
+    if study_column_class is not None and study_column_class not in COLUMN_CLASSES:
+        raise GcmsflowError("config", f"unknown column class '{study_column_class}' (expected one of {', '.join(COLUMN_CLASSES)})")
     try:
         spectra = [s for s in readers[extension](path) if s is not None]
     except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError) as err:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import __version__
 from .atomic import write_text
+from .metabolites import split_name
 
 VERSION = "2.0.0-M"
 SECTIONS = {"SMH": "SML", "SFH": "SMF", "SEH": "SME"}
@@ -34,11 +35,6 @@ def _cell(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
     return str(value).replace("\t", " ").replace("\n", " ")
-
-
-def _derivative(name: str) -> str | None:
-    """The derivatisation part of a library name such as 'Asparagine, 3TMS' ('3TMS')."""
-    return name.split(",", 1)[1].strip() if isinstance(name, str) and "," in name else None
 
 
 def mztab_lines(
@@ -137,7 +133,7 @@ def mztab_lines(
         hit = best.loc[fid]
         areas = quant.loc[fid, runs].astype(float)
         top_run = areas.idxmax() if areas.notna().any() else runs[0]
-        derivative = _derivative(hit["name"])
+        derivative = split_name(hit["name"])[1]
         row = [k, fid, hit["library_id"], None, None, None, hit["name"], None,
                f"[, , derivatized form, {derivative}]" if derivative else None, None, float(quant.at[fid, "quant_mz"]), 1, None,
                f"ms_run[{assay[top_run]}]:rt={quant.at[fid, 'rt']:.3f}", "[, , spectral library search with retention index, ]",

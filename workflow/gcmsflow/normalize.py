@@ -57,7 +57,7 @@ def pqn_factors(areas: pd.DataFrame, reference_columns: list[str]) -> pd.Series:
 
 @dataclass(frozen=True)
 class Normalized:
-    """What :func:`normalize` produces; every table is indexed by position, ids in columns."""
+    """What :func:`normalize` produces: the two area tables indexed by feature_id, the others with ids in columns."""
 
     abundance: pd.DataFrame  # log2, features x study runs (sample and qc), indexed by feature_id
     drift_corrected: pd.DataFrame  # areas after blank filter and drift correction, before normalisation
@@ -73,7 +73,9 @@ def qc_precision(stages: dict[str, pd.DataFrame], qc_columns: list[str]) -> pd.D
     """Median pooled-QC RSD (%) and the share of features below 20 % and 30 % RSD, per processing stage.
 
     Every stage is measured on the same features: those with at least two QC values in all stages.
+    With fewer than two pooled QCs the table is empty.
     """
+    stages = stages if len(qc_columns) >= 2 else {}
     rsds = pd.DataFrame({stage: rsd_percent(table[qc_columns]) for stage, table in stages.items()}).dropna()
     rows = [(stage, len(rsd), rsd.median(), (rsd < 20).mean(), (rsd < 30).mean()) for stage, rsd in rsds.items()]
     return pd.DataFrame(rows, columns=["stage", "n_features", "median_qc_rsd_percent", "share_below_20", "share_below_30"])
@@ -133,7 +135,7 @@ def normalize(
     corrected, drift_report = correct_drift(raw, runs, drift)
     normalized, factors = _apply_methods(corrected, params.methods, standard_id, kinds["qc"], source)
     stages = {"raw": raw.loc[normalized.index], "drift_corrected": corrected.loc[normalized.index], "normalized": normalized}
-    precision = qc_precision(stages, kinds["qc"]) if len(kinds["qc"]) >= 2 else qc_precision({}, [])
+    precision = qc_precision(stages, kinds["qc"])
     groups = {str(g): list(c) for g, c in runs.loc[kinds["sample"]].groupby("group", sort=True).groups.items()}
     filter_table = feature_filters(normalized, groups, kinds["qc"], filters)
     normalized = normalized.loc[filter_table.loc[filter_table["removed_by"] == "", "feature_id"]]
