@@ -215,7 +215,7 @@ def cmd_differential(args: argparse.Namespace) -> None:
             raise GcmsflowError(args.drift, f"batches {', '.join(batches)} were not drift-corrected (too few QCs) and test '{args.test}' cannot take batch as a covariate; use {' or '.join(MODEL_TESTS)}")
         covariates.append("batch")
         note = "batch added as covariate: some batches have too few pooled QCs for drift correction"
-    table = differential(abundance, sheet, case, control, annotations["name"], args.test, tuple(covariates), id_column)
+    table = differential(abundance, sheet, case, control, annotations["name"], args.test, tuple(covariates), id_column, args.samples)
     write_tsv(table, args.output)
     model = {"contrast": args.contrast, "level": args.level, "case": args.case, "control": args.control, "test": args.test,
              "design": " + ".join(["~ group"] + covariates), "n_case": len(case), "n_control": len(control),

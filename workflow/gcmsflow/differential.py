@@ -191,11 +191,13 @@ def differential(
     test: str,
     covariates: tuple[str, ...] = (),
     id_column: str = "feature_id",
+    source: str = "sample sheet",
 ) -> pd.DataFrame:
     """The contract stats table for one contrast, sorted by p-value then id.
 
     ``runs`` is the sample sheet indexed by sample (covariate columns are read from it);
-    ``id_column`` names the first column (``metabolite_id`` for metabolite-level tests).
+    ``id_column`` names the first column (``metabolite_id`` for metabolite-level tests); ``source``
+    (the sheet's path) is named in covariate errors.
     """
     if test not in TESTS:
         raise GcmsflowError("config", f"unknown test '{test}' (choose from {', '.join(TESTS)})")
@@ -207,9 +209,9 @@ def differential(
     elif test == "mann_whitney":
         result = mann_whitney_test(case, control)
     else:
-        design, terms = design_matrix(runs.loc[case_columns + control_columns], case_columns, list(covariates))
+        design, terms = design_matrix(runs.loc[case_columns + control_columns], case_columns, list(covariates), source)
         if np.linalg.matrix_rank(design) < design.shape[1]:
-            raise GcmsflowError("sample sheet", f"design ~ {' + '.join(terms[1:])} is rank-deficient: a covariate is confounded with the groups or constant")
+            raise GcmsflowError(source, f"design ~ {' + '.join(terms[1:])} is rank-deficient: a covariate is confounded with the groups or constant")
         y = np.hstack([case, control])
         n1, n2 = np.isfinite(case).sum(axis=1), np.isfinite(control).sum(axis=1)
         result = moderated_t_test(y, design, n1, n2) if test == "moderated_t" else ols_test(y, design, n1, n2)
