@@ -9,12 +9,13 @@ quant ion for all runs (the most frequent per-run choice), recorded in the table
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .detect import parse_spectrum
+from .detect import parse_spectra, parse_spectrum
 from .msp import MspEntry
 
 MZ_MAX = 1000
@@ -30,57 +31,85 @@ class AlignParams:
     min_detected: int = 2
 
 
-@dataclass
-class _Feature:
-    position: float
-    consensus: np.ndarray
-    members: list[int] = field(default_factory=list)
-    samples: set[str] = field(default_factory=set)
-    position_sum: float = 0.0
+class _Consensus:
+    """Running consensus spectra of features (rows of growing matrices), their norms and runs."""
+
+    def __init__(self, n_runs: int) -> None:
+        self.vectors = np.zeros((512, MZ_MAX + 1))
+        self.norm2 = np.zeros(512)
+        self.runs = np.zeros((512, n_runs), dtype=bool)
+        self.size = 0
+
+    def new(self) -> int:
+        if self.size == self.vectors.shape[0]:
+            self.vectors = np.vstack([self.vectors, np.zeros_like(self.vectors)])
+            self.norm2 = np.concatenate([self.norm2, np.zeros_like(self.norm2)])
+            self.runs = np.vstack([self.runs, np.zeros_like(self.runs)])
+        self.size += 1
+        return self.size - 1
+
+    def add(self, feature: int, ions: np.ndarray, values: np.ndarray, dot: float) -> None:
+        self.vectors[feature, ions] += values
+        self.norm2[feature] += 2.0 * dot + values @ values
 
 
-def _vector(spectrum: str) -> np.ndarray:
-    mz, values = parse_spectrum(spectrum)
-    vec = np.zeros(MZ_MAX + 1)
+def unit_vectors(counts: np.ndarray, mz: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Square-root-intensity spectra (as from :func:`parse_spectra`) scaled to unit length,
+    as (start offset per spectrum, ions, values)."""
     keep = mz <= MZ_MAX
-    vec[mz[keep]] = np.sqrt(np.clip(values[keep], 0.0, None))
-    norm = np.linalg.norm(vec)
-    return vec / norm if norm > 0 else vec
+    owner = np.repeat(np.arange(counts.size), counts)[keep]
+    mz, root = mz[keep], np.sqrt(np.clip(values[keep], 0.0, None))
+    norms = np.sqrt(np.bincount(owner, weights=root**2, minlength=counts.size))
+    root = root / np.where(norms > 0, norms, 1.0)[owner]
+    starts = np.searchsorted(owner, np.arange(counts.size + 1))
+    return starts, mz, root
 
 
-def group_components(components: pd.DataFrame, coordinate: str, window: float, min_similarity: float) -> np.ndarray:
-    """Feature index per component row (``components`` needs ``sample``, ``spectrum`` and ``coordinate``)."""
-    order = np.argsort(components[coordinate].to_numpy(), kind="stable")
+def group_components(
+    components: pd.DataFrame, coordinate: str, window: float, min_similarity: float, spectra: tuple | None = None
+) -> np.ndarray:
+    """Feature index per component row (``components`` needs ``sample``, ``spectrum`` and ``coordinate``;
+    ``spectra`` is its spectrum column already parsed by :func:`parse_spectra`)."""
     positions = components[coordinate].to_numpy(float)
-    samples = components["sample"].to_numpy()
-    spectra = components["spectrum"].to_numpy()
+    order = np.argsort(positions, kind="stable")
+    samples, runs = pd.factorize(components["sample"])
+    starts, ions_all, values_all = unit_vectors(*(spectra or parse_spectra(components["spectrum"].tolist())))
     labels = np.full(len(components), -1)
-    active: list[_Feature] = []
-    n_features = 0
-    ids: dict[int, int] = {}
+    consensus = _Consensus(len(runs))
+    active = np.zeros(0, dtype=np.int64)  # open features, in order of creation
+    centre = np.zeros(0)  # their mean positions
+    position_sum: list[float] = []
+    n_members: list[int] = []
     for i in order:
         x = positions[i]
-        active = [f for f in active if f.position >= x - window]
-        vec = _vector(spectra[i])
-        best, best_score = None, min_similarity
-        for feature in active:
-            if samples[i] in feature.samples or abs(feature.position - x) > window:
-                continue
-            cosine = float(vec @ feature.consensus) / max(np.linalg.norm(feature.consensus), 1e-12)
-            score = cosine - 0.05 * abs(feature.position - x) / window
-            if cosine >= min_similarity and score > best_score:
-                best, best_score = feature, score
-        if best is None:
-            best = _Feature(position=x, consensus=np.zeros_like(vec))
-            ids[id(best)] = n_features
-            n_features += 1
-            active.append(best)
-        best.members.append(i)
-        best.samples.add(samples[i])
-        best.consensus += vec
-        best.position_sum += x
-        best.position = best.position_sum / len(best.members)
-        labels[i] = ids[id(best)]
+        if centre.size and centre.min() < x - window:
+            open_ = centre >= x - window
+            active, centre = active[open_], centre[open_]
+        ions, values = ions_all[starts[i] : starts[i + 1]], values_all[starts[i] : starts[i + 1]]
+        best, best_dot = -1, 0.0
+        if active.size:
+            dots = consensus.vectors[active[:, None], ions] @ values
+            cosine = dots / np.sqrt(np.maximum(consensus.norm2[active], 1e-24))
+            distance = np.abs(centre - x)
+            score = np.where(
+                (cosine >= min_similarity) & (distance <= window) & ~consensus.runs[active, samples[i]],
+                cosine - 0.05 * distance / window,
+                -np.inf,
+            )
+            k = int(np.argmax(score))
+            if score[k] > min_similarity:
+                best, best_dot = int(active[k]), float(dots[k])
+        if best < 0:
+            best = consensus.new()
+            active, centre = np.append(active, best), np.append(centre, x)
+            position_sum.append(0.0)
+            n_members.append(0)
+        consensus.add(best, ions, values, best_dot)
+        consensus.runs[best, samples[i]] = True
+        position_sum[best] += x
+        n_members[best] += 1
+        centre[active == best] = position_sum[best] / n_members[best]
+        labels[i] = best
     return labels
 
 
@@ -90,49 +119,42 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
     ``components`` holds every run's detected components with ``sample`` and ``ri`` columns.
     """
     coordinate, window = ("ri", params.ri_window) if calibrated else ("rt", params.rt_window_s)
-    labels = group_components(components, coordinate, window, params.min_similarity)
+    components = components.reset_index(drop=True)
+    counts, mz, values = spectra = parse_spectra(components["spectrum"].tolist())
+    labels = group_components(components, coordinate, window, params.min_similarity, spectra)
     members = components.assign(feature=labels)
-    rows, member_rows = [], []
-    for _, group in members.groupby("feature", sort=False):
-        if group["sample"].nunique() < params.min_detected:
-            continue
-        quant = _consensus_quant(group)
-        areas = {}
-        for row in group.itertuples():
-            mz, values = parse_spectrum(row.spectrum)
-            hit = np.flatnonzero(mz == quant)
-            if hit.size:
-                areas[row.sample] = values[hit[0]]
-        rows.append(
-            {
-                "rt": float(group["rt"].median()),
-                "ri": float(group["ri"].median()) if calibrated else np.nan,
-                "quant_mz": quant,
-                "n_detected": len(areas),
-                **{s: areas.get(s, np.nan) for s in run_order},
-                "_members": group[["sample", "component_id", "rt", "rt_start", "rt_end", "spectrum"]],
-            }
-        )
-    rows.sort(key=lambda r: (r["rt"], r["quant_mz"]))
-    for k, row in enumerate(rows):
-        fid = f"F{k + 1:04d}"
-        row["feature_id"] = fid
-        member_rows.append(row.pop("_members").assign(feature_id=fid))
-    columns = ["feature_id", "rt", "ri", "quant_mz", "n_detected", *run_order]
-    table = pd.DataFrame(rows, columns=columns)
-    member_table = (
-        pd.concat(member_rows, ignore_index=True)
-        if member_rows
-        else pd.DataFrame(columns=["sample", "component_id", "rt", "rt_start", "rt_end", "spectrum", "feature_id"])
-    )
-    return table, member_table[["feature_id", "sample", "component_id", "rt", "rt_start", "rt_end", "spectrum"]]
+    occupancy = members.groupby("feature")["sample"].nunique()
+    members = members[members["feature"].isin(occupancy.index[occupancy >= params.min_detected])]
+    quant = consensus_quant(members)
+    # each member's value at its feature's quant ion
+    owner = np.repeat(np.arange(len(components)), counts)
+    feature_quant = quant.reindex(labels).to_numpy()  # NaN for components of dropped features
+    at_quant = mz == feature_quant[owner]
+    area = np.full(len(components), np.nan)
+    area[owner[at_quant]] = values[at_quant]
+    members = members.assign(_area=area[members.index])
+    summary = members.groupby("feature").agg(rt=("rt", "median"), n_detected=("_area", "count"))
+    summary["ri"] = members.groupby("feature")["ri"].median() if calibrated else np.nan
+    summary["quant_mz"] = quant.reindex(summary.index).astype(int)
+    summary = summary.reset_index().sort_values(["rt", "quant_mz"], kind="stable").reset_index(drop=True)
+    summary["feature_id"] = [f"F{k + 1:04d}" for k in range(len(summary))]
+    ids = summary.set_index("feature")["feature_id"]
+    members = members.assign(feature_id=ids.reindex(members["feature"]).to_numpy())
+    wide = members.pivot(index="feature_id", columns="sample", values="_area").reindex(index=summary["feature_id"], columns=run_order)
+    table = pd.concat([summary[["feature_id", "rt", "ri", "quant_mz", "n_detected"]], wide.reset_index(drop=True)], axis=1)
+    table.columns.name = None
+    member_columns = ["feature_id", "sample", "component_id", "rt", "rt_start", "rt_end", "spectrum"]
+    rank = pd.Series(np.arange(len(summary)), index=summary["feature_id"])
+    members = members.assign(_rank=rank.reindex(members["feature_id"]).to_numpy())
+    members = members.sort_values(["_rank", "rt"], kind="stable")
+    return table, members[member_columns].reset_index(drop=True)
 
 
-def _consensus_quant(group: pd.DataFrame) -> int:
-    """The quant ion most runs chose; ties go to the larger summed area, then the lower m/z."""
-    counts = group.groupby("quant_mz").agg(n=("area", "size"), total=("area", "sum")).reset_index()
-    counts = counts.sort_values(["n", "total", "quant_mz"], ascending=[False, False, True])
-    return int(counts["quant_mz"].iloc[0])
+def consensus_quant(members: pd.DataFrame) -> pd.Series:
+    """Per feature, the quant ion most runs chose; ties go to the larger summed area, then the lower m/z."""
+    counts = members.groupby(["feature", "quant_mz"]).agg(n=("area", "size"), total=("area", "sum")).reset_index()
+    counts = counts.sort_values(["feature", "n", "total", "quant_mz"], ascending=[True, False, False, True], kind="stable")
+    return counts.drop_duplicates("feature").set_index("feature")["quant_mz"]
 
 
 def consensus_spectra(table: pd.DataFrame, members: pd.DataFrame) -> list[MspEntry]:

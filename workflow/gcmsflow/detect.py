@@ -11,6 +11,7 @@ avoidable), area, height and S/N.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,10 +122,11 @@ def build_models(traces: Traces, centres: np.ndarray, apexes: tuple, params: Det
             continue
         cand_ion, cand_h = ion[lo_i:hi_i], height[lo_i:hi_i]
         neighbours = [c for c in centres[max(0, k - 3) : k + 4] if c != centre and abs(c - centre) < 40]
-        shared = np.zeros(cand_ion.size, bool)
+        near = np.zeros(mz.size, bool)
         for other in neighbours:
             a, b = np.searchsorted(position, [other - tol, other + tol])
-            shared |= np.isin(cand_ion, ion[a:b])
+            near[ion[a:b]] = True
+        shared = near[cand_ion]
         score = cand_h * np.where(shared, 0.1, 1.0) * np.where(ubiquitous[cand_ion], 0.05, 1.0)
         best = int(np.argmax(score))
         j = int(cand_ion[best])
@@ -161,9 +163,38 @@ def unmix(traces: Traces, group: list[Model]) -> tuple[np.ndarray, np.ndarray, i
         d = design[:, 0]
         amplitudes[active, 0] = np.clip(d @ block[:, active] / (d @ d), 0.0, None)
     else:
-        for j in active:
-            amplitudes[j], _ = nnls(design, block[:, j])
+        amplitudes[active] = nnls_columns(design, block[:, active]).T
     return amplitudes, design, lo
+
+
+def nnls_columns(design: np.ndarray, targets: np.ndarray, max_enumerated: int = 4) -> np.ndarray:
+    """Non-negative least squares ``design @ x ~ targets[:, j]`` for every column j at once.
+
+    With few model peaks every support set is tried (vectorised over columns, through the normal
+    equations): the NNLS optimum is the feasible restricted least-squares solution with the
+    smallest residual. In larger groups, columns whose unconstrained solution is negative somewhere
+    go through :func:`scipy.optimize.nnls` one by one.
+    """
+    k, n = design.shape[1], targets.shape[1]
+    gram, moments = design.T @ design, design.T @ targets
+    if k > max_enumerated:
+        best = np.linalg.pinv(gram) @ moments
+        for j in np.flatnonzero((best < 0).any(axis=0)):
+            best[:, j] = nnls(design, targets[:, j])[0]
+        return best
+    best = np.zeros((k, n))
+    best_rss = np.einsum("ij,ij->j", targets, targets)
+    total = best_rss.copy()
+    for support in range(1, 2**k):
+        cols = [i for i in range(k) if support >> i & 1]
+        x = np.linalg.pinv(gram[np.ix_(cols, cols)]) @ moments[cols]
+        rss = total - np.einsum("ij,ij->j", x, moments[cols])
+        better = (x >= 0).all(axis=0) & (rss < best_rss)
+        if better.any():
+            best[:, better] = 0.0
+            best[np.ix_(cols, np.flatnonzero(better))] = x[:, better]
+            best_rss = np.where(better, rss, best_rss)
+    return best
 
 
 def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> pd.DataFrame:
@@ -227,7 +258,18 @@ def _interp_time(times_s: np.ndarray, scan: float) -> float:
 
 def format_spectrum(mz: np.ndarray, values: np.ndarray) -> str:
     """``"mz:value mz:value"`` with 4 significant digits, the spectrum column's text form."""
-    return " ".join(f"{int(m)}:{v:.4g}" for m, v in zip(mz, values))
+    return " ".join(map("{}:{:.4g}".format, np.asarray(mz, dtype=np.int64).tolist(), np.asarray(values, dtype=float).tolist()))
+
+
+def parse_spectra(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Many spectrum texts at once: ions per spectrum, and all m/z (int) and values (float) in order."""
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    counts = np.array([t.count(":") for t in texts], dtype=np.int64)
+    flat = np.fromstring(" ".join(texts).replace(":", " "), dtype=np.float64, sep=" ")
+    if flat.size != 2 * counts.sum():
+        raise ValueError("spectrum text is not a list of 'mz:value' pairs")
+    flat = flat.reshape(-1, 2)
+    return counts, flat[:, 0].astype(np.int64), flat[:, 1]
 
 
 def parse_spectrum(text: str) -> tuple[np.ndarray, np.ndarray]:

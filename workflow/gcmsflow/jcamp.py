@@ -1,11 +1,18 @@
-"""JCAMP-DX GC-MS runs: one ``##PAGE=`` per scan with ``##XYDATA=(XY..XY)`` centroid pairs."""
+"""JCAMP-DX GC-MS runs: one ``##PAGE=`` per scan with ``##XYDATA=(XY..XY)`` centroid pairs.
+
+Files with one ``x, y`` pair per data line (as instruments write them) are parsed in one pass by
+pandas' C CSV reader; anything else, and every file with a fault, goes through the page-by-page
+parser, which names the scan at fault.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 
 import numpy as np
+import pandas as pd
 
 from .andi import RawScans
 from .errors import GcmsflowError
@@ -22,15 +29,76 @@ def read_jcamp(path: str | os.PathLike) -> RawScans:
     """Read a JCAMP-DX GC-MS file (retention times in seconds unless the header says minutes)."""
     path = str(path)
     try:
-        with open(path, encoding="latin-1") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as err:
         raise GcmsflowError(path, f"cannot be read ({err.strerror})") from None
+    return _read_one_pair_per_line(data) or _read_pages(data.decode("latin-1"), path)
+
+
+def _read_one_pair_per_line(data: bytes) -> RawScans | None:
+    """Parse a regular file (one ``x, y`` pair per data line, one retention time per page) at once.
+
+    Returns None for any file this fast path cannot vouch for.
+    """
+    buf = np.frombuffer(data, np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(buf == 10) + 1))
+    ends = np.concatenate((starts[1:] - 1, [buf.size]))
+    starts, ends = starts[ends > starts], ends[ends > starts]
+    first = buf[starts]
+    is_label = first == ord("#")
+    labels, label_ends = starts[is_label], ends[is_label]
+    pages, page_ends = _with_prefix(buf, labels, label_ends, b"##PAGE=")
+    if pages.size == 0:
+        return None
+    xydata, _ = _with_prefix(buf, labels, label_ends, b"##XYDATA=")
+    rt_lines, rt_ends = _with_prefix(buf, labels, label_ends, b"##RETENTION_TIME=")
+    rows = starts[~is_label & (first != 13) & (starts > pages[0])]
+    if xydata.size != pages.size or np.any(np.searchsorted(pages, xydata, "right") - 1 != np.arange(pages.size)):
+        return None
+    # every data line must follow its page's ##XYDATA= with no other label in between
+    if not np.isin(labels[np.searchsorted(labels, rows) - 1], xydata).all():
+        return None
+    try:
+        table = pd.read_csv(io.BytesIO(data), sep=",", header=None, comment="#", dtype=np.float64, engine="c", skip_blank_lines=True)
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    if table.shape != (rows.size, 2) or table.isna().to_numpy().any():
+        return None
+    texts = [data[s + 7 : e].strip().removeprefix(b"T=") for s, e in zip(pages.tolist(), page_ends.tolist())]
+    for page, s, e in zip((np.searchsorted(pages, rt_lines, "right") - 1).tolist(), rt_lines.tolist(), rt_ends.tolist()):
+        texts[page] = data[s + 17 : e].strip() or texts[page]
+    try:
+        times = np.array(texts, dtype=np.float64)
+    except ValueError:
+        return None
+    header = _labels(data[: pages[0]].decode("latin-1"))
+    counts = np.bincount(np.searchsorted(pages, rows, "right") - 1, minlength=pages.size)
+    scale = 60.0 if _in_minutes(header) else 1.0
+    index = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    mass, intensity = table[0].to_numpy(), table[1].to_numpy()
+    return RawScans(times * scale, index, counts, mass, intensity, header.get("SPECTROMETER_SYSTEM", ""))
+
+
+def _with_prefix(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, prefix: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of the lines (given by ``starts``/``ends``) that begin with ``prefix``."""
+    long_enough = ends - starts >= len(prefix)
+    starts, ends = starts[long_enough], ends[long_enough]
+    match = (buf[starts[:, None] + np.arange(len(prefix))] == np.frombuffer(prefix, np.uint8)).all(axis=1)
+    return starts[match], ends[match]
+
+
+def _in_minutes(header: dict[str, str]) -> bool:
+    return any("MIN" in header.get(k, "").upper() for k in ("XUNITS", "RETENTION_TIME_UNITS", "UNITS"))
+
+
+def _read_pages(text: str, path: str) -> RawScans:
+    """Page-by-page parser: any XYDATA layout, and errors that name the scan."""
     pages = PAGE.split(text)
     header, pages = _labels(pages[0]), pages[1:]
     if not pages:
         raise GcmsflowError(path, "JCAMP-DX file has no ##PAGE= scans")
-    minutes = any("MIN" in header.get(k, "").upper() for k in ("XUNITS", "RETENTION_TIME_UNITS", "UNITS"))
+    minutes = _in_minutes(header)
     times, counts, chunks = np.empty(len(pages)), np.empty(len(pages), dtype=np.int64), []
     for i, page in enumerate(pages):
         data_at = page.find("##XYDATA=")
