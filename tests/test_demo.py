@@ -43,6 +43,14 @@ def test_drift_correction_lowers_qc_rsd_and_the_summary_says_so(demo_run: Path) 
     assert "Asparagine, 3TMS" in summary and "moderated t test" in summary
 
 
+def test_ladder_qc_is_complete_and_in_the_summary(demo_run: Path) -> None:
+    qc = table(demo_run, "ri/ladder_qc.tsv")
+    assert qc["carbon"].tolist() == list(range(10, 33)) and (qc["status"] == "found").all()
+    assert qc["residual_ri"].abs().max() < 2.0  # the simulated ladder is piecewise linear to within noise
+    summary = (demo_run / "results" / "summary.html").read_text()
+    assert "Retention index calibration" in summary and "23 of 23" in summary
+
+
 def test_exports_are_well_formed(demo: tuple[Path, list[str]], demo_run: Path) -> None:
     assert check_mztab((demo_run / "results" / "export" / "study.mztab").read_text()) == []
     record = json.loads((demo_run / "results" / "provenance.json").read_text())

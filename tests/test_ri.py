@@ -6,12 +6,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gcmsflow.cli import main
 from gcmsflow.detect import format_spectrum
-from gcmsflow.ri import RiParams, find_ladder, is_alkane_spectrum, ri_of_rt
+from gcmsflow.errors import GcmsflowError
+from gcmsflow.ri import (
+    RiParams,
+    assign_markers,
+    batch_ladders,
+    find_ladder,
+    is_alkane_spectrum,
+    is_fame_spectrum,
+    leave_one_out_residuals,
+    ri_for_batch,
+    ri_of_rt,
+    table_calibration,
+)
 from gcmsflow.simulate import alkane_spectrum
+from gcmsflow.summary import ri_summary
 
 ALKANE = alkane_spectrum(16)
 TMS = {73: 1.0, 147: 0.4, 116: 0.8}
+FAME = {55: 0.3, 74: 1.0, 87: 0.65, 143: 0.15, 270: 0.05}
+FAME_RI = {8: 800.0, 9: 900.0, 10: 1000.0, 12: 1200.0, 14: 1400.0, 16: 1600.0, 18: 1800.0, 20: 2000.0}
+
+
+def programmed_rts(carbons: np.ndarray) -> np.ndarray:
+    """Marker RTs (s) of a temperature-programmed run: the spacing per carbon shrinks slowly."""
+    return 200.0 + np.cumsum(np.r_[0.0, 60.0 * 0.97 ** np.arange(carbons.size - 1) * np.diff(carbons)])
 
 
 def peaks_table(rts: list[float], spectra: list[dict[int, float]]) -> pd.DataFrame:
@@ -46,3 +67,99 @@ def test_van_den_dool_kratz_interpolation_and_linear_extrapolation() -> None:
 
 def test_no_calibration_gives_nan() -> None:
     assert np.isnan(ri_of_rt(np.array([1.0]), pd.DataFrame(columns=["carbon", "ri", "rt"]))).all()
+
+
+def test_fame_pattern() -> None:
+    assert is_fame_spectrum(np.array(sorted(FAME)), np.array([FAME[m] for m in sorted(FAME)]))
+    assert not is_fame_spectrum(np.array(sorted(ALKANE)), np.array([ALKANE[m] for m in sorted(ALKANE)]))
+
+
+@pytest.mark.parametrize("missing", [[13], [13, 14], [15, 21], [12, 19, 25]])
+def test_assignment_steps_over_missing_alkanes_in_a_programmed_run(missing: list[int]) -> None:
+    carbons = np.arange(10, 31)
+    rts = programmed_rts(carbons)
+    seen = ~np.isin(carbons, missing)
+    assert carbons[assign_markers(rts[seen], carbons)].tolist() == carbons[seen].tolist()
+
+
+def test_fame_ladder_with_a_missing_marker() -> None:
+    carbons = np.array(sorted(FAME_RI))
+    rts = programmed_rts(carbons)
+    keep = carbons != 14
+    table = find_ladder(peaks_table(list(rts[keep]) + [650.0], [FAME] * int(keep.sum()) + [ALKANE]), RiParams(markers="fames", fame_ri=FAME_RI))
+    assert table["carbon"].tolist() == [8, 9, 10, 12, 16, 18, 20]
+    assert table["ri"].tolist() == [FAME_RI[c] for c in (8, 9, 10, 12, 16, 18, 20)]
+
+
+def test_fames_need_their_ris() -> None:
+    with pytest.raises(GcmsflowError, match="fame_ri"):
+        find_ladder(peaks_table([300.0], [FAME]), RiParams(markers="fames"))
+
+
+def ladder(carbons: list[int], shift_s: float = 0.0) -> pd.DataFrame:
+    c = np.array(carbons)
+    return pd.DataFrame({"carbon": c, "ri": 100.0 * c, "rt": programmed_rts(np.arange(10, 21))[c - 10] + shift_s})
+
+
+def test_one_ladder_per_batch_missing_markers_and_a_pooled_batch() -> None:
+    runs = {"lad1": ladder(list(range(10, 21))), "lad2": ladder([10, 11, 12, 14, 15, 16, 17, 18, 19, 20], shift_s=6.0)}
+    calibration, qc, warnings = batch_ladders(runs, {"lad1": "1", "lad2": "2"}, ["1", "2", "3"], RiParams(last_carbon=20))
+    assert set(calibration["batch"]) == {"1", "2", "3"}
+    b2 = qc[qc["batch"] == "2"].set_index("carbon")
+    assert b2.loc[13, "status"] == "missing" and (b2.drop(13)["status"] == "found").all()
+    assert b2.loc[14, "rt"] == pytest.approx(runs["lad1"].set_index("carbon").loc[14, "rt"] + 6.0)
+    assert (qc.loc[qc["batch"] == "3", "source"] == "pooled").all()
+    assert any("batch 2" in w and "C13" in w for w in warnings) and any("batch 3 has no ladder run" in w for w in warnings)
+    # the same compound measured in both batches gets the same RI from its own batch's ladder
+    rt1 = 500.0
+    rt2 = rt1 + 6.0
+    assert ri_for_batch(np.array([rt2]), "2", calibration)[0] == pytest.approx(ri_for_batch(np.array([rt1]), "1", calibration)[0])
+
+
+def test_alkanes_missing_at_the_end_of_the_mix_are_reported() -> None:
+    _, qc, warnings = batch_ladders({"lad": ladder(list(range(10, 19)))}, {"lad": "1"}, ["1"], RiParams(last_carbon=20))
+    assert qc.loc[qc["status"] == "missing", "carbon"].tolist() == [19, 20]
+    assert "missing C19, C20" in warnings[0]
+
+
+def test_leave_one_out_residual_flags_a_misassigned_marker() -> None:
+    good = ladder(list(range(10, 16)))
+    assert np.nanmax(np.abs(leave_one_out_residuals(good))) < 5.0
+    bad = good.assign(ri=good["ri"].where(good["carbon"] != 13, 1400.0))
+    assert np.nanmax(np.abs(leave_one_out_residuals(bad))) > 50.0
+
+
+def test_user_rt_table(tmp_path) -> None:
+    table = pd.DataFrame({"rt_s": [300.0, 400.0, 520.0], "ri": [1000.0, 1100.0, 1200.0]})
+    calibration, qc = table_calibration(table, ["1", "2"], "markers.tsv")
+    assert calibration.groupby("batch").size().tolist() == [3, 3] and (qc["source"] == "table").all()
+    assert ri_for_batch(np.array([460.0]), "2", calibration)[0] == pytest.approx(1150.0)
+    with pytest.raises(GcmsflowError, match="markers.tsv: batch 9 is not in the sample sheet"):
+        table_calibration(table.assign(batch="9"), ["1"], "markers.tsv")
+    with pytest.raises(GcmsflowError, match="RI does not increase"):
+        table_calibration(table.assign(ri=[1000.0, 1200.0, 1100.0]), ["1"], "markers.tsv")
+
+
+def test_cli_ri_per_batch_with_warning(tmp_path, capsys) -> None:
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(
+        "sample\tfile\tgroup\ttype\tbatch\tinjection_order\n"
+        "lad1\tx.cdf\talkane\talkane\t1\t1\ns1\tx.cdf\ta\tsample\t1\t2\n"
+        "lad2\tx.cdf\talkane\talkane\t2\t3\ns2\tx.cdf\ta\tsample\t2\t4\n"
+    )
+    (tmp_path / "x.cdf").write_bytes(b"")
+    carbons = np.arange(10, 21)
+    rts = programmed_rts(carbons)
+    peaks = []
+    for name, drop, shift in (("lad1", [], 0.0), ("lad2", [15], 4.0)):
+        keep = ~np.isin(carbons, drop)
+        path = tmp_path / f"{name}.tsv"
+        peaks_table(list(rts[keep] + shift), [ALKANE] * int(keep.sum())).to_csv(path, sep="\t", index=False)
+        peaks.append(str(path))
+    out, qc = tmp_path / "calibration.tsv", tmp_path / "qc.tsv"
+    args = ["ri", "--samples", str(sheet), "--peaks", *peaks, "--output", str(out), "--qc", str(qc), "--options", '{"last_carbon": 20}']
+    assert main(args) == 0
+    assert "batch 2: ladder incomplete, missing C15" in capsys.readouterr().err
+    table = pd.read_csv(qc, sep="\t")
+    assert table.groupby("batch")["status"].apply(lambda s: (s == "missing").sum()).tolist() == [0, 1]
+    assert "C15" in ri_summary(table) and "Warning" in ri_summary(table)

@@ -73,16 +73,35 @@ def cmd_detect(args: argparse.Namespace) -> None:
 def cmd_ri(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .ri import CALIBRATION_COLUMNS, RiParams, find_ladder
+    from .ri import CALIBRATION_COLUMNS, QC_COLUMNS, RiParams, batch_ladders, find_ladder, table_calibration
+    from .samplesheet import load_sheet
     from .tables import read_tsv, write_tsv
 
     params = _options(args.options, RiParams)
-    ladders = [find_ladder(read_tsv(p, ["rt", "sn", "spectrum"]), params) for p in args.peaks]
-    ladders = [ladder for ladder in ladders if len(ladder)]
-    if args.peaks and not ladders:
-        raise GcmsflowError(args.peaks[0], "no n-alkane peaks (m/z 57, 71, 85 pattern) found in the alkane run")
-    table = ladders[0] if ladders else pd.DataFrame(columns=CALIBRATION_COLUMNS)
-    write_tsv(table, args.output)
+    sheet = load_sheet(args.samples).sort_values(["injection_order", "sample"], kind="stable")
+    batches = list(dict.fromkeys(sheet["batch"]))
+    warnings: list[str] = []
+    if params.rt_table:
+        calibration, qc = table_calibration(read_tsv(params.rt_table, ["rt_s", "ri"]), batches, params.rt_table)
+    elif args.peaks:
+        ladders = {}
+        for sample, path in _stem_map(args.peaks, ".tsv").items():
+            try:
+                ladders[sample] = find_ladder(read_tsv(path, ["rt", "sn", "spectrum"]), params)
+            except ValueError as err:
+                raise GcmsflowError(path, str(err)) from None
+            if len(ladders[sample]) < 2:
+                warnings.append(f"{path}: fewer than two {params.markers} markers found; this ladder run is not used")
+        if all(len(t) < 2 for t in ladders.values()):
+            raise GcmsflowError(args.peaks[0], f"no {params.markers} marker ladder found in the ladder run(s)")
+        calibration, qc, more = batch_ladders(ladders, sheet["batch"].to_dict(), batches, params)
+        warnings += more
+    else:
+        calibration, qc = pd.DataFrame(columns=CALIBRATION_COLUMNS), pd.DataFrame(columns=QC_COLUMNS)
+    for warning in warnings:
+        print(f"gcmsflow ri: warning: {warning}", file=sys.stderr)
+    write_tsv(calibration, args.output)
+    write_tsv(qc, args.qc)
 
 
 def cmd_align(args: argparse.Namespace) -> None:
@@ -90,18 +109,18 @@ def cmd_align(args: argparse.Namespace) -> None:
 
     from .align import AlignParams, align, consensus_spectra
     from .msp import write_msp
-    from .ri import ri_of_rt
+    from .ri import ri_for_batch
     from .samplesheet import load_sheet, runs_of_type
     from .tables import read_tsv, write_tsv
 
     sheet = load_sheet(args.samples)
-    calibration = read_tsv(args.calibration, ["carbon", "ri", "rt"])
+    calibration = read_tsv(args.calibration, ["batch", "carbon", "ri", "rt"])
     peaks_by_sample = _stem_map(args.peaks, ".tsv")
     runs = [s for s in runs_of_type(sheet, "sample", "qc", "blank") if s in peaks_by_sample]
     frames = []
     for sample in runs:
         peaks = read_tsv(peaks_by_sample[sample], ["component_id", "rt", "rt_start", "rt_end", "quant_mz", "area", "spectrum"])
-        frames.append(peaks.assign(sample=sample, ri=ri_of_rt(peaks["rt"].to_numpy(), calibration)))
+        frames.append(peaks.assign(sample=sample, ri=ri_for_batch(peaks["rt"].to_numpy(), sheet.loc[sample, "batch"], calibration)))
     components = pd.concat(frames, ignore_index=True)
     table, members = align(components, runs, len(calibration) >= 2, _options(args.options, AlignParams))
     write_tsv(table, args.output)
@@ -146,6 +165,18 @@ def cmd_annotate(args: argparse.Namespace) -> None:
     write_tsv(confidence, args.confidence)
     named = best.merge(confidence[["feature_id", "qvalue"]], on="feature_id")
     write_tsv(named[["feature_id", "name", "msi_level", "score", "spectral_score", "ri_delta", "qvalue"]], args.named)
+
+
+def cmd_replicates(args: argparse.Namespace) -> None:
+    from .replicates import pca_separation, replicate_consistency
+    from .samplesheet import load_sheet
+    from .tables import read_tsv, write_tsv
+
+    sheet = load_sheet(args.samples)
+    detected = read_tsv(args.aligned, ["feature_id"]).set_index("feature_id")
+    abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
+    write_tsv(replicate_consistency(detected, abundance, sheet), args.output)
+    write_tsv(pca_separation(abundance, sheet), args.separation)
 
 
 def cmd_metabolites(args: argparse.Namespace) -> None:
@@ -236,7 +267,7 @@ def cmd_plots(args: argparse.Namespace) -> None:
         cube = load_cube(path)  # one cube in memory at a time
         tics[sample] = (cube.times_s, cube.tic())
     plots.tic_overlay(tics, sheet, out / "tic_overlay.png")
-    plots.ri_ladder(read_tsv(args.calibration, ["carbon", "ri", "rt"]), out / "ri_ladder.png")
+    plots.ri_ladder(read_tsv(args.ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri"]), out / "ri_ladder.png")
     raw = read_tsv(args.table, ["feature_id"]).set_index("feature_id")
     plots.qc_drift(raw, read_tsv(args.drift_corrected, ["feature_id"]).set_index("feature_id"), sheet, out / "qc_drift.png")
     abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
@@ -283,7 +314,7 @@ def cmd_provenance(args: argparse.Namespace) -> None:
 
 def cmd_summary(args: argparse.Namespace) -> None:
     from .atomic import write_text
-    from .summary import annotation_summary, contrast_summary, methods_paragraph, qc_summary, summary_page
+    from .summary import annotation_summary, contrast_summary, methods_paragraph, qc_summary, replicate_summary, ri_summary, summary_page
     from .tables import read_tsv
 
     try:
@@ -306,6 +337,13 @@ def cmd_summary(args: argparse.Namespace) -> None:
             record["config"]["filters"],
         )
     )
+    sections.append(
+        replicate_summary(
+            read_tsv(args.replicates, ["group", "n_replicates", "features_in_all_replicates", "median_cv_percent"]),
+            read_tsv(args.separation, ["pc1_percent", "pc2_percent", "silhouette", "pc1_separates_groups"]),
+        )
+    )
+    sections.append(ri_summary(read_tsv(args.ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri", "source"])))
     sections.append(methods_paragraph(record["config"], record))
     write_text(args.output, summary_page(sections))
 
@@ -330,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     stage_io = {
         "import": (cmd_import, "import a raw run into a scan cube (.npz)", ["--input", "--output"]),
         "detect": (cmd_detect, "detect and deconvolute components of one run", ["--input", "--output", "--msp"]),
-        "ri": (cmd_ri, "build the RI calibration from alkane-run peaks", ["--output"]),
+        "ri": (cmd_ri, "build per-batch RI calibrations from ladder-run peaks (or a marker RT table), with ladder QC", ["--samples", "--output", "--qc"]),
         "align": (cmd_align, "align components of all runs into features", ["--samples", "--calibration", "--output", "--members", "--msp"]),
         "gapfill": (cmd_gapfill, "re-integrate missing feature cells", ["--table", "--members", "--output", "--filled"]),
         "annotate": (
@@ -353,24 +391,29 @@ def build_parser() -> argparse.ArgumentParser:
             "group features that are forms of one metabolite",
             ["--annotations", "--abundance", "--output", "--abundance-output"],
         ),
+        "replicates": (
+            cmd_replicates,
+            "replicate consistency per group and PCA separation of the groups",
+            ["--aligned", "--abundance", "--samples", "--output", "--separation"],
+        ),
         "mztab": (cmd_mztab, "export the study as mzTab-M 2.0", ["--table", "--abundance", "--annotations", "--samples", "--library", "--output"]),
         "provenance": (cmd_provenance, "record versions, config hash, input checksums and command line", ["--samples", "--library", "--config-json", "--output"]),
         "summary": (
             cmd_summary,
             "write the report's methods and summary page",
-            ["--provenance", "--confidence", "--precision", "--drift", "--filters", "--blank-filter", "--imputed", "--output"],
+            ["--provenance", "--confidence", "--precision", "--drift", "--filters", "--blank-filter", "--imputed", "--ladder-qc", "--replicates", "--separation", "--output"],
         ),
         "plots": (
             cmd_plots,
             "draw the report figures",
-            ["--samples", "--calibration", "--table", "--drift-corrected", "--abundance", "--annotations", "--outdir"],
+            ["--samples", "--ladder-qc", "--table", "--drift-corrected", "--abundance", "--annotations", "--outdir"],
         ),
     }
     for name, (func, help_text, required) in stage_io.items():
         p = add(name, func, help_text)
         for flag in required:
             p.add_argument(flag, required=flag != "--msp")
-        if name not in ("metabolites", "mztab", "provenance", "summary"):
+        if name not in ("metabolites", "replicates", "mztab", "provenance", "summary"):
             p.add_argument("--options", default="{}", help="stage settings as a JSON object")
     sub.choices["ri"].add_argument("--peaks", nargs="*", default=[])
     sub.choices["align"].add_argument("--peaks", nargs="+", required=True)

@@ -43,16 +43,24 @@ def tic_overlay(tics: dict[str, tuple[np.ndarray, np.ndarray]], sheet: pd.DataFr
     _save(fig, target)
 
 
-def ri_ladder(calibration: pd.DataFrame, target: str | os.PathLike) -> None:
-    """Alkane marker retention times against carbon number, and the spacing between markers."""
+def ri_ladder(qc: pd.DataFrame, target: str | os.PathLike) -> None:
+    """Ladder QC per batch: marker retention times against carbon number (missing markers marked),
+    and each inner marker's leave-one-out interpolation residual in RI units."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
-    if len(calibration):
-        left.plot(calibration["carbon"], calibration["rt"] / 60.0, "o-", ms=4)
-        right.plot(calibration["carbon"].iloc[1:], np.diff(calibration["rt"]), "o-", ms=4)
+    if len(qc):
+        for batch, rows in qc.groupby("batch", sort=False):
+            found = rows[rows["status"] != "missing"]
+            line = left.plot(found["carbon"], found["rt"] / 60.0, "o-", ms=4, label=f"batch {batch}")[0]
+            missing = rows[rows["status"] == "missing"]
+            if len(missing):
+                left.plot(missing["carbon"], np.zeros(len(missing)), "x", color=line.get_color(), ms=8, mew=2)
+            right.plot(found["carbon"], found["residual_ri"], "o-", ms=4, color=line.get_color())
+        left.legend(frameon=False, fontsize=8, title="x = missing marker", title_fontsize=8)
+        right.axhline(0.0, color="grey", lw=0.8)
     else:
-        left.text(0.5, 0.5, "no alkane ladder: RI not calibrated", ha="center", transform=left.transAxes)
-    left.set(xlabel="alkane carbon number", ylabel="retention time (min)", title="RI ladder")
-    right.set(xlabel="alkane carbon number", ylabel="spacing to previous marker (s)", title="Marker spacing")
+        left.text(0.5, 0.5, "no marker ladder: RI not calibrated", ha="center", transform=left.transAxes)
+    left.set(xlabel="marker carbon number", ylabel="retention time (min)", title="RI ladder")
+    right.set(xlabel="marker carbon number", ylabel="leave-one-out residual (RI)", title="Ladder linearity")
     _save(fig, target)
 
 

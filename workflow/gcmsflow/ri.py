@@ -1,9 +1,16 @@
-"""Retention index calibration from an n-alkane ladder (van den Dool–Kratz).
+"""Retention index calibration: marker ladders per batch (van den Dool–Kratz) and their QC.
 
-Alkane components are recognised by their EI pattern (m/z 57 base peak with 71 and 85); carbon
-numbers are assigned from the configured first carbon, stepping over a missing alkane where a
-gap is about twice the neighbouring spacing. Outside the ladder RI is extrapolated linearly from
-the two outermost markers (the policy is recorded as ``extrapolated`` in the RI columns' users).
+Markers are n-alkanes (EI pattern: m/z 57 base peak with 71 and 85; RI = 100 x carbon number) or,
+as an option, fatty acid methyl esters (m/z 74 base peak with 87; their RIs on the library's
+scale come from config). Marker peaks of a ladder run are matched to the configured marker
+series by dynamic programming: the first peak is the first marker, and a missing marker is
+stepped over where that keeps the retention time per carbon smooth. Each batch of the sample
+sheet gets its own ladder (median marker RT over the batch's ladder runs); a batch without a
+ladder run uses the median over the other batches' ladders, and says so. A user table of
+marker retention times can replace detection.
+
+Between markers RI is piecewise linear in RT; outside the ladder it is extrapolated linearly
+from the two outermost markers of the batch.
 """
 
 from __future__ import annotations
@@ -14,45 +21,182 @@ import numpy as np
 import pandas as pd
 
 from .detect import parse_spectrum
+from .errors import GcmsflowError
 
-CALIBRATION_COLUMNS = ["carbon", "ri", "rt"]
+CALIBRATION_COLUMNS = ["batch", "carbon", "ri", "rt"]
+QC_COLUMNS = ["batch", "carbon", "ri", "rt", "status", "n_runs", "rt_sd_s", "residual_ri", "source"]
 
 
 @dataclass(frozen=True)
 class RiParams:
-    """Carbon number of the first alkane in the ladder, and the S/N a marker needs."""
+    """Marker series and detection settings.
 
+    ``markers``: ``alkanes`` (RI = 100 x carbon, carbons ``first_carbon``..``last_carbon``; a null
+    ``last_carbon`` takes as many as are found) or ``fames`` (``fame_ri`` maps carbon number to the
+    marker's RI on the library's scale). ``rt_table``: a TSV of marker retention times (columns
+    ``rt_s`` and ``ri``, optional ``batch``) used instead of detection.
+    """
+
+    markers: str = "alkanes"
     first_carbon: int = 10
+    last_carbon: int | None = None
+    fame_ri: dict | None = None
     min_sn: float = 20.0
+    rt_table: str | None = None
+
+
+def _intensities(mz: np.ndarray, values: np.ndarray, ions: tuple[int, ...]) -> tuple[float, list[float]]:
+    spectrum = dict(zip(mz.tolist(), values.tolist()))
+    return (max(spectrum.values()) if spectrum else 0.0), [spectrum.get(m, 0.0) for m in ions]
 
 
 def is_alkane_spectrum(mz: np.ndarray, values: np.ndarray) -> bool:
     """True for an n-alkane-like spectrum: 57 is the base peak, 71 and 85 follow."""
-    if mz.size == 0:
-        return False
-    spectrum = dict(zip(mz.tolist(), values.tolist()))
-    top = max(spectrum.values())
-    i57, i71, i85 = (spectrum.get(m, 0.0) for m in (57, 71, 85))
-    return i57 >= 0.99 * top and i71 >= 0.3 * i57 and i85 >= 0.12 * i57 and i71 > i85
+    top, (i57, i71, i85) = _intensities(mz, values, (57, 71, 85))
+    return top > 0 and i57 >= 0.99 * top and i71 >= 0.3 * i57 and i85 >= 0.12 * i57 and i71 > i85
+
+
+def is_fame_spectrum(mz: np.ndarray, values: np.ndarray) -> bool:
+    """True for a saturated fatty acid methyl ester: 74 (McLafferty ion) is the base peak, 87 follows."""
+    top, (i74, i87) = _intensities(mz, values, (74, 87))
+    return top > 0 and i74 >= 0.99 * top and i87 >= 0.3 * i74
+
+
+def marker_series(params: RiParams) -> tuple[np.ndarray, np.ndarray]:
+    """Carbon numbers and RIs of the configured markers, in elution order."""
+    if params.markers == "alkanes":
+        last = params.last_carbon if params.last_carbon is not None else params.first_carbon + 60
+        if last < params.first_carbon:
+            raise GcmsflowError("ri", f"last_carbon {last} is below first_carbon {params.first_carbon}")
+        carbons = np.arange(params.first_carbon, last + 1)
+        return carbons, 100.0 * carbons
+    if params.markers == "fames":
+        if not params.fame_ri:
+            raise GcmsflowError("ri", "markers: fames needs fame_ri (carbon number -> RI of each FAME marker)")
+        pairs = sorted((int(c), float(r)) for c, r in params.fame_ri.items())
+        return np.array([c for c, _ in pairs]), np.array([r for _, r in pairs])
+    raise GcmsflowError("ri", f"unknown markers '{params.markers}' (alkanes or fames)")
+
+
+def assign_markers(rts: np.ndarray, carbons: np.ndarray, max_missing: int = 10) -> np.ndarray:
+    """Index into ``carbons`` of each marker peak (sorted RTs): the first peak is the first marker,
+    later ones are placed so that seconds per carbon change least (sum of squared log-ratios of
+    successive spacings), with at most ``max_missing`` markers stepped over."""
+    m = rts.size
+    carbons = carbons[: m + max_missing]
+    n = carbons.size
+    if m > n:
+        raise ValueError(f"{m} marker peaks but only {n} markers configured")
+    if m <= 1:
+        return np.zeros(m, dtype=int)
+    # cost[a, b]: best path whose last two markers sit at carbons a < b
+    cost = np.full((n, n), np.inf)
+    cost[0, 1:] = 0.0
+    steps = carbons[None, :] - carbons[:, None]  # steps[a, b] = carbons[b] - carbons[a]
+    back = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(2, m):
+            before = (rts[k - 1] - rts[k - 2]) / steps  # s/carbon of the previous spacing, [a, b]
+            now = (rts[k] - rts[k - 1]) / steps  # s/carbon of this spacing, [b, c]
+            new = np.full((n, n), np.inf)
+            arg = np.zeros((n, n), dtype=int)
+            for b in range(1, n - 1):
+                a = np.arange(b)
+                c = np.arange(b + 1, n)
+                total = cost[a, b][:, None] + np.log(now[b, c][None, :] / before[a, b][:, None]) ** 2
+                arg[b, c] = np.argmin(total, axis=0)
+                new[b, c] = total[arg[b, c], np.arange(c.size)]
+            back.append(arg)
+            cost = new
+    last_two = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    path = [int(last_two[1]), int(last_two[0])]  # newest first
+    for arg in reversed(back):
+        path.append(int(arg[path[-1], path[-2]]))
+    return np.array(path[::-1])
 
 
 def find_ladder(peaks: pd.DataFrame, params: RiParams = RiParams()) -> pd.DataFrame:
-    """Calibration table (carbon, ri, rt) from the components of an alkane run."""
-    rts = []
-    for row in peaks.itertuples():
-        if row.sn >= params.min_sn and is_alkane_spectrum(*parse_spectrum(row.spectrum)):
-            rts.append(row.rt)
-    rts = np.sort(np.array(rts, dtype=float))
-    if rts.size == 0:
-        return pd.DataFrame(columns=CALIBRATION_COLUMNS)
-    carbons = [params.first_carbon]
-    gaps = np.diff(rts)
-    for k, gap in enumerate(gaps):
-        previous = gaps[k - 1] if k > 0 else np.median(gaps)
-        step = max(1, int(round(gap / previous))) if previous > 0 else 1
-        carbons.append(carbons[-1] + step)
-    carbons = np.array(carbons)
-    return pd.DataFrame({"carbon": carbons, "ri": 100.0 * carbons, "rt": rts})
+    """Calibration table (carbon, ri, rt) from the components of one ladder run."""
+    carbons, ris = marker_series(params)
+    looks_like = is_alkane_spectrum if params.markers == "alkanes" else is_fame_spectrum
+    rts = np.sort(
+        np.array([row.rt for row in peaks.itertuples() if row.sn >= params.min_sn and looks_like(*parse_spectrum(row.spectrum))], dtype=float)
+    )
+    index = assign_markers(rts, carbons)
+    return pd.DataFrame({"carbon": carbons[index], "ri": ris[index], "rt": rts})
+
+
+def batch_ladders(run_ladders: dict[str, pd.DataFrame], run_batch: dict[str, str], batches: list[str], params: RiParams) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Per-batch calibration, the ladder QC table and warnings, from each ladder run's markers.
+
+    A batch's marker RT is the median over its ladder runs; a batch with no usable ladder run
+    takes the median over the other batches' ladders (``source`` = ``pooled``).
+    """
+    carbons, ris = marker_series(params)
+    found = {}
+    for batch in batches:
+        ladders = [table for run, table in run_ladders.items() if run_batch[run] == batch and len(table) >= 2]
+        if ladders:
+            found[batch] = pd.concat(ladders).groupby("carbon")["rt"].agg(["median", "std", "size"])
+    if not found:
+        return pd.DataFrame(columns=CALIBRATION_COLUMNS), pd.DataFrame(columns=QC_COLUMNS), ["no ladder run gave two or more markers: RI not calibrated"]
+    pooled = pd.concat(found.values()).groupby(level=0)["median"].median()
+    calibration, qc, warnings = [], [], []
+    for batch in batches:
+        rt = found[batch]["median"] if batch in found else pooled
+        stats = found.get(batch)
+        last = params.last_carbon if params.markers == "alkanes" and params.last_carbon is not None else rt.index.max()
+        expected = carbons[(carbons >= carbons[0]) & (carbons <= last)]
+        table = pd.DataFrame({"carbon": expected, "ri": ris[: expected.size]})
+        table["rt"] = rt.reindex(expected).to_numpy()
+        table["status"] = np.where(table["rt"].notna(), "found", "missing")
+        table["n_runs"] = stats["size"].reindex(expected).fillna(0).astype(int).to_numpy() if stats is not None else 0
+        table["rt_sd_s"] = stats["std"].reindex(expected).to_numpy() if stats is not None else np.nan
+        table["residual_ri"] = leave_one_out_residuals(table.dropna(subset=["rt"])).reindex(table.index).to_numpy()
+        table["source"] = "ladder" if batch in found else "pooled"
+        table.insert(0, "batch", batch)
+        qc.append(table)
+        calibration.append(table.dropna(subset=["rt"])[CALIBRATION_COLUMNS])
+        missing = table.loc[table["status"] == "missing", "carbon"].tolist()
+        if batch not in found:
+            warnings.append(f"batch {batch} has no ladder run: it uses the median ladder of batches {', '.join(found)}")
+        if missing:
+            warnings.append(f"batch {batch}: ladder incomplete, missing C{', C'.join(map(str, missing))} (interpolated across the gap)")
+    return pd.concat(calibration, ignore_index=True), pd.concat(qc, ignore_index=True)[QC_COLUMNS], warnings
+
+
+def leave_one_out_residuals(markers: pd.DataFrame) -> pd.Series:
+    """Each inner marker's RI as interpolated from its two neighbours, minus its true RI (RI units).
+
+    Large values flag a misassigned marker or a strongly non-linear stretch of the ladder.
+    """
+    rt, ri = markers["rt"].to_numpy(float), markers["ri"].to_numpy(float)
+    out = np.full(rt.size, np.nan)
+    if rt.size >= 3:
+        predicted = ri[:-2] + (rt[1:-1] - rt[:-2]) * (ri[2:] - ri[:-2]) / (rt[2:] - rt[:-2])
+        out[1:-1] = predicted - ri[1:-1]
+    return pd.Series(out, index=markers.index)
+
+
+def table_calibration(table: pd.DataFrame, batches: list[str], source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Calibration and QC from a user table of marker retention times (``rt_s``, ``ri``, optional ``batch``)."""
+    if "batch" not in table.columns:
+        table = pd.concat([table.assign(batch=b) for b in batches], ignore_index=True)
+    table = table.assign(batch=table["batch"].astype(str))
+    unknown = sorted(set(table["batch"]) - set(batches))
+    if unknown:
+        raise GcmsflowError(source, f"batch {unknown[0]} is not in the sample sheet")
+    calibration, qc = [], []
+    for batch in batches:
+        rows = table[table["batch"] == batch].sort_values("rt_s")
+        if len(rows) < 2:
+            raise GcmsflowError(source, f"batch {batch} has fewer than two marker retention times")
+        if np.any(np.diff(rows["ri"].to_numpy(float)) <= 0):
+            raise GcmsflowError(source, f"batch {batch}: RI does not increase with retention time")
+        cal = pd.DataFrame({"batch": batch, "carbon": rows.get("carbon", pd.Series(np.nan, index=rows.index)).to_numpy(), "ri": rows["ri"].to_numpy(float), "rt": rows["rt_s"].to_numpy(float)})
+        calibration.append(cal)
+        qc.append(cal.assign(status="given", n_runs=0, rt_sd_s=np.nan, residual_ri=leave_one_out_residuals(cal).to_numpy(), source="table"))
+    return pd.concat(calibration, ignore_index=True), pd.concat(qc, ignore_index=True)[QC_COLUMNS]
 
 
 def ri_of_rt(rt_s: np.ndarray | float, calibration: pd.DataFrame) -> np.ndarray:
@@ -70,3 +214,8 @@ def ri_of_rt(rt_s: np.ndarray | float, calibration: pd.DataFrame) -> np.ndarray:
     out[low] = ri[0] + (rt_s[low] - t[0]) * (ri[1] - ri[0]) / (t[1] - t[0])
     out[high] = ri[-1] + (rt_s[high] - t[-1]) * (ri[-1] - ri[-2]) / (t[-1] - t[-2])
     return out
+
+
+def ri_for_batch(rt_s: np.ndarray, batch: str, calibration: pd.DataFrame) -> np.ndarray:
+    """RIs of retention times measured in ``batch``, from that batch's ladder (NaN when uncalibrated)."""
+    return ri_of_rt(rt_s, calibration[calibration["batch"].astype(str) == str(batch)].sort_values("rt"))

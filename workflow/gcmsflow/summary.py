@@ -73,6 +73,49 @@ def qc_summary(precision: pd.DataFrame, drift: pd.DataFrame, filters: pd.DataFra
     return text
 
 
+def replicate_summary(consistency: pd.DataFrame, separation: pd.DataFrame) -> str:
+    """Replicate consistency per group and how well a PCA separates the groups."""
+    text = "<h3>Replicates and group separation</h3>"
+    if len(consistency):
+        text += (
+            "<p>Features detected (before gap filling) in every replicate of a group, and their median coefficient of "
+            "variation of normalised abundance within the group:</p>" + _table(consistency)
+        )
+    row = separation.iloc[0] if len(separation) else None
+    if row is not None and pd.notna(row["pc1_percent"]):
+        split = {"yes": " PC1 alone separates the two groups.", "no": " PC1 alone does not separate the two groups."}.get(str(row["pc1_separates_groups"]), "")
+        text += (
+            f"<p>PCA of the study samples (autoscaled log2 abundances): PC1 {row['pc1_percent']:.1f} %, PC2 {row['pc2_percent']:.1f} % "
+            f"of the variance; silhouette width of the groups in the PC1–PC2 plane {row['silhouette']:.2f} (1 = tight, separate "
+            f"groups; 0 = overlapping).{split}</p>"
+        )
+    return text
+
+
+def ri_summary(qc: pd.DataFrame) -> str:
+    """Retention-index QC: per batch, markers found of those expected, missing ones, where the ladder
+    came from and the largest leave-one-out residual."""
+    text = "<h3>Retention index calibration</h3>"
+    if not len(qc):
+        return text + "<p>No marker ladder: retention indices were not calibrated; features were aligned on retention time.</p>"
+    rows = []
+    for batch, markers in qc.groupby("batch", sort=False):
+        missing = markers.loc[markers["status"] == "missing", "carbon"]
+        residual = markers["residual_ri"].abs().max()
+        rows.append(
+            {
+                "batch": batch,
+                "ladder": {"ladder": "own ladder run(s)", "pooled": "median of other batches", "table": "user RT table"}.get(markers["source"].iloc[0], markers["source"].iloc[0]),
+                "markers found": f"{int((markers['status'] != 'missing').sum())} of {len(markers)}",
+                "missing": ", ".join(f"C{int(c)}" for c in missing) or "none",
+                "max |residual| (RI)": residual,
+            }
+        )
+    incomplete = sum(r["missing"] != "none" for r in rows)
+    note = f"<p><b>Warning:</b> {incomplete} batch ladder(s) incomplete; RIs there are interpolated across the gap.</p>" if incomplete else ""
+    return text + note + _table(pd.DataFrame(rows)) + "<p>Residual: each inner marker's RI interpolated from its two neighbours minus its true RI.</p>"
+
+
 def filter_sentence(filters: dict) -> str:
     """The feature-filter settings in words; filters set to null are left out."""
     parts = []
@@ -87,6 +130,17 @@ def filter_sentence(filters: dict) -> str:
     return ("Features were kept when " + "; ".join(parts) + " (QC criteria only with two or more pooled QCs). ") if parts else "No feature filter was applied. "
 
 
+def ri_sentence(ri: dict) -> str:
+    """How retention indices were calibrated, in words."""
+    if ri.get("rt_table"):
+        return "Retention indices were calibrated by van den Dool–Kratz interpolation on user-given marker retention times. "
+    markers = "fatty acid methyl ester (FAME)" if ri.get("markers") == "fames" else "n-alkane"
+    return (
+        f"Retention indices were calibrated per batch by van den Dool–Kratz interpolation on the {markers} ladder "
+        "(linear extrapolation beyond the outermost markers). "
+    )
+
+
 def methods_paragraph(config: dict, provenance: dict) -> str:
     """Methods text from the run's config and the versions recorded in provenance.json."""
     versions = provenance["packages"]
@@ -99,7 +153,7 @@ def methods_paragraph(config: dict, provenance: dict) -> str:
         f"Runs were binned to unit mass (m/z {config['import']['mz_min']}–{config['import']['mz_max']}); components were "
         f"detected per ion (Savitzky–Golay window {config['detect']['smooth_window_scans']} scans, running-minimum baseline over "
         f"{config['detect']['baseline_window_s']:g} s, S/N ≥ {config['detect']['min_sn']:g}) and co-eluting compounds unmixed by "
-        f"non-negative least squares. Retention indices were calibrated by van den Dool–Kratz interpolation on the n-alkane ladder. "
+        f"non-negative least squares. " + ri_sentence(config["ri"]) +
         f"Components were aligned within {config['align']['ri_window']:g} RI units (spectral cosine ≥ {config['align']['min_similarity']:g}) "
         f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(str(config['library']))} "
         f"by weighted dot product ((m/z)^{config['annotate']['mz_power']:g}·I^{config['annotate']['intensity_power']:g}) with a "

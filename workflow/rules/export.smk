@@ -60,6 +60,9 @@ rule summary:
         filters="results/qc/filters.tsv",
         blanks="results/qc/blank_filter.tsv",
         imputed="results/qc/imputed.tsv",
+        ladder_qc="results/ri/ladder_qc.tsv",
+        replicates="results/qc/replicates.tsv",
+        separation="results/qc/pca_separation.tsv",
         stats=expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
         models=expand("results/stats/{contrast}.model.tsv", contrast=CONTRASTS),
     output:
@@ -78,4 +81,5 @@ rule summary:
     shell:
         "gcmsflow summary --provenance {input.provenance:q} --confidence {input.confidence:q} --precision {input.precision:q} --drift {input.drift:q}"
         " --filters {input.filters:q} --blank-filter {input.blanks:q} --imputed {input.imputed:q} --stats {input.stats:q}"
-        " --models {input.models:q} --output {output:q} 2> {log:q}"
+        " --models {input.models:q} --ladder-qc {input.ladder_qc:q} --replicates {input.replicates:q}"
+        " --separation {input.separation:q} --output {output:q} 2> {log:q}"

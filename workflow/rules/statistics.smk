@@ -63,6 +63,30 @@ rule metabolites:
         " --output {output.table:q} --abundance-output {output.abundance:q} 2> {log:q}"
 
 
+rule replicates:
+    input:
+        aligned="results/features/aligned.tsv",
+        abundance="results/normalized/abundance.tsv",
+        samples=config["samples"],
+    output:
+        table=report("results/qc/replicates.tsv", caption="../report/replicates.rst", category="Quality control"),
+        separation="results/qc/pca_separation.tsv",
+    benchmark:
+        "results/benchmarks/replicates.tsv"
+    log:
+        "results/logs/replicates/replicates.log",
+    threads: 1
+    resources:
+        mem_mb=scaled_by_input(1000, 20),
+        runtime=scaled_by_input(5, 0.1),
+        **CLUSTER,
+    conda:
+        "../../envs/gcmsflow.yaml"
+    shell:
+        "gcmsflow replicates --aligned {input.aligned:q} --abundance {input.abundance:q} --samples {input.samples:q}"
+        " --output {output.table:q} --separation {output.separation:q} 2> {log:q}"
+
+
 rule differential:
     input:
         abundance="results/normalized/abundance.tsv",
@@ -135,7 +159,7 @@ use rule differential as differential_metabolites with:
 rule plots:
     input:
         samples=config["samples"],
-        calibration="results/ri/calibration.tsv",
+        ladder_qc="results/ri/ladder_qc.tsv",
         table="results/features/feature_table.tsv",
         drift_corrected="results/normalized/drift_corrected.tsv",
         abundance="results/normalized/abundance.tsv",
@@ -179,7 +203,7 @@ rule plots:
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
-        "gcmsflow plots --samples {input.samples:q} --calibration {input.calibration:q} --table {input.table:q}"
+        "gcmsflow plots --samples {input.samples:q} --ladder-qc {input.ladder_qc:q} --table {input.table:q}"
         " --drift-corrected {input.drift_corrected:q} --abundance {input.abundance:q}"
         " --annotations {input.annotations:q} --stats {input.stats:q} --cubes {input.cubes:q}"
         " --highlight {params.highlight} --outdir results/plots 2> {log:q}"

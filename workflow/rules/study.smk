@@ -3,11 +3,18 @@
 
 rule ri_calibrate:
     input:
+        samples=config["samples"],
         peaks=expand("results/peaks/{sample}.tsv", sample=ALKANE_RUNS),
+        rt_table=config["ri"].get("rt_table") or [],
     output:
         calibration=report(
             "results/ri/calibration.tsv",
             caption="../report/ri_calibration.rst",
+            category="Retention index",
+        ),
+        qc=report(
+            "results/ri/ladder_qc.tsv",
+            caption="../report/ladder_qc.rst",
             category="Retention index",
         ),
     benchmark:
@@ -24,7 +31,8 @@ rule ri_calibrate:
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
-        "gcmsflow ri --peaks {input.peaks:q} --output {output.calibration:q} --options {params.options} 2> {log:q}"
+        "gcmsflow ri --samples {input.samples:q} --peaks {input.peaks:q} --output {output.calibration:q} --qc {output.qc:q}"
+        " --options {params.options} 2> {log:q}"
 
 
 rule align:

@@ -1,0 +1,46 @@
+"""The real-data example: ten JCAMP-DX runs (ELEY vs GECO) with the MassBank library, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, SHARED_DATA, snakemake
+
+pytestmark = [pytest.mark.shared_data, pytest.mark.e2e]
+EXAMPLE = REPO / "config" / "examples" / "jcamp"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("jcamp")
+    library = SHARED_DATA / "library" / "massbank_gc_ei.msp"
+    result = snakemake(workdir, "--configfile", str(EXAMPLE / "config.yaml"), "--config", f"samples={EXAMPLE / 'samples.tsv'}", f"library={library}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir / "results"
+
+
+def test_feature_and_differential_tables(run: Path) -> None:
+    features = pd.read_csv(run / "features" / "feature_table.tsv", sep="\t")
+    assert len(features) > 100 and features["ri"].isna().all()  # no ladder: aligned on RT, no RI
+    stats = pd.read_csv(run / "stats" / "eley_vs_geco.tsv", sep="\t")
+    assert len(stats) > 50 and stats["qvalue"].between(0, 1).all()
+
+
+def test_replicates_and_group_separation_are_reported(run: Path) -> None:
+    consistency = pd.read_csv(run / "qc" / "replicates.tsv", sep="\t").set_index("group")
+    assert consistency["n_replicates"].tolist() == [5, 5]
+    assert (consistency["features_in_all_replicates"] >= 30).all()
+    assert (consistency["median_cv_percent"] < 80).all()
+    separation = pd.read_csv(run / "qc" / "pca_separation.tsv", sep="\t").iloc[0]
+    assert separation["pc1_separates_groups"] == "yes" and separation["silhouette"] > 0.5
+    summary = (run / "summary.html").read_text()
+    assert "Replicates and group separation" in summary and "No marker ladder" in summary
+
+
+def test_named_features_list_score_and_qvalue(run: Path) -> None:
+    named = pd.read_csv(run / "annotation" / "named.tsv", sep="\t")
+    assert {"name", "score", "qvalue"} <= set(named.columns)
+    assert len(named) >= 1 and (named["qvalue"] <= 0.05).all()
