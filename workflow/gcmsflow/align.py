@@ -34,10 +34,10 @@ class AlignParams:
 class _Consensus:
     """Running consensus spectra of features (rows of growing matrices), their norms and runs."""
 
-    def __init__(self, n_runs: int) -> None:
-        self.vectors = np.zeros((512, MZ_MAX + 1))
-        self.norm2 = np.zeros(512)
-        self.runs = np.zeros((512, n_runs), dtype=bool)
+    def __init__(self, n_runs: int, n_mz: int, capacity: int) -> None:
+        self.vectors = np.zeros((capacity, n_mz))
+        self.norm2 = np.zeros(capacity)
+        self.runs = np.zeros((capacity, n_runs), dtype=bool)
         self.size = 0
 
     def new(self) -> int:
@@ -75,7 +75,7 @@ def group_components(
     samples, runs = pd.factorize(components["sample"])
     starts, ions_all, values_all = unit_vectors(*(spectra or parse_spectra(components["spectrum"].tolist())))
     labels = np.full(len(components), -1)
-    consensus = _Consensus(len(runs))
+    consensus = _Consensus(len(runs), int(ions_all.max(initial=0)) + 1, min(len(components), 4096) or 1)
     active = np.zeros(0, dtype=np.int64)  # open features, in order of creation
     centre = np.zeros(0)  # their mean positions
     position_sum: list[float] = []
