@@ -23,6 +23,9 @@ def test_methods_follow_the_config() -> None:
     changed["differential"].update(test="welch")
     text = methods_paragraph(changed, PROVENANCE)
     assert "No drift correction" in text and "D-ratio" not in text and "QC RSD below" not in text and "welch test" in text
+    assert "within 5 RI units" in methods_paragraph(CONFIG, PROVENANCE) and "per batch" in methods_paragraph(CONFIG, PROVENANCE)
+    uncalibrated = methods_paragraph(CONFIG, PROVENANCE, calibrated=False)
+    assert "within 2 s" in uncalibrated and "RI units" not in uncalibrated and "No retention-index ladder" in uncalibrated
 
 
 def test_contrast_and_qc_sections_count_what_happened() -> None:

@@ -343,8 +343,9 @@ def cmd_summary(args: argparse.Namespace) -> None:
             read_tsv(args.separation, ["pc1_percent", "pc2_percent", "silhouette", "pc1_separates_groups"]),
         )
     )
-    sections.append(ri_summary(read_tsv(args.ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri", "source"])))
-    sections.append(methods_paragraph(record["config"], record))
+    ladder_qc = read_tsv(args.ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri", "source"])
+    sections.append(ri_summary(ladder_qc))
+    sections.append(methods_paragraph(record["config"], record, calibrated=len(ladder_qc) > 0))
     write_text(args.output, summary_page(sections))
 
 

@@ -130,8 +130,10 @@ def filter_sentence(filters: dict) -> str:
     return ("Features were kept when " + "; ".join(parts) + " (QC criteria only with two or more pooled QCs). ") if parts else "No feature filter was applied. "
 
 
-def ri_sentence(ri: dict) -> str:
+def ri_sentence(ri: dict, calibrated: bool) -> str:
     """How retention indices were calibrated, in words."""
+    if not calibrated:
+        return "No retention-index ladder was run: components were compared on retention time. "
     if ri.get("rt_table"):
         return "Retention indices were calibrated by van den Dool–Kratz interpolation on user-given marker retention times. "
     markers = "fatty acid methyl ester (FAME)" if ri.get("markers") == "fames" else "n-alkane"
@@ -141,8 +143,9 @@ def ri_sentence(ri: dict) -> str:
     )
 
 
-def methods_paragraph(config: dict, provenance: dict) -> str:
-    """Methods text from the run's config and the versions recorded in provenance.json."""
+def methods_paragraph(config: dict, provenance: dict, calibrated: bool = True) -> str:
+    """Methods text from the run's config and the versions recorded in provenance.json; ``calibrated``
+    says whether the study had an RI ladder (alignment then works in RI units, else in seconds)."""
     versions = provenance["packages"]
     normalize, drift, filters, diff = config["normalize"], config["drift"], config["filters"], config["differential"]
     return (
@@ -153,8 +156,9 @@ def methods_paragraph(config: dict, provenance: dict) -> str:
         f"Runs were binned to unit mass (m/z {config['import']['mz_min']}–{config['import']['mz_max']}); components were "
         f"detected per ion (Savitzky–Golay window {config['detect']['smooth_window_scans']} scans, running-minimum baseline over "
         f"{config['detect']['baseline_window_s']:g} s, S/N ≥ {config['detect']['min_sn']:g}) and co-eluting compounds unmixed by "
-        f"non-negative least squares. " + ri_sentence(config["ri"]) +
-        f"Components were aligned within {config['align']['ri_window']:g} RI units (spectral cosine ≥ {config['align']['min_similarity']:g}) "
+        f"non-negative least squares. " + ri_sentence(config["ri"], calibrated) +
+        (f"Components were aligned within {config['align']['ri_window']:g} RI units" if calibrated else f"Components were aligned within {config['align']['rt_window_s']:g} s")
+        + f" (spectral cosine ≥ {config['align']['min_similarity']:g}) "
         f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(str(config['library']))} "
         f"by weighted dot product ((m/z)^{config['annotate']['mz_power']:g}·I^{config['annotate']['intensity_power']:g}) with a "
         f"Gaussian RI penalty (σ = {config['annotate']['ri_sigma']:g}). Features whose blank mean reached "
