@@ -9,7 +9,6 @@ quant ion for all runs (the most frequent per-run choice), recorded in the table
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np

@@ -67,15 +67,15 @@ def marker_series(params: RiParams) -> tuple[np.ndarray, np.ndarray]:
     if params.markers == "alkanes":
         last = params.last_carbon if params.last_carbon is not None else params.first_carbon + 60
         if last < params.first_carbon:
-            raise GcmsflowError("ri", f"last_carbon {last} is below first_carbon {params.first_carbon}")
+            raise GcmsflowError("--options", f"ri: last_carbon {last} is below first_carbon {params.first_carbon}")
         carbons = np.arange(params.first_carbon, last + 1)
         return carbons, 100.0 * carbons
     if params.markers == "fames":
         if not params.fame_ri:
-            raise GcmsflowError("ri", "markers: fames needs fame_ri (carbon number -> RI of each FAME marker)")
+            raise GcmsflowError("--options", "ri: markers: fames needs fame_ri (carbon number -> RI of each FAME marker)")
         pairs = sorted((int(c), float(r)) for c, r in params.fame_ri.items())
         return np.array([c for c, _ in pairs]), np.array([r for _, r in pairs])
-    raise GcmsflowError("ri", f"unknown markers '{params.markers}' (alkanes or fames)")
+    raise GcmsflowError("--options", f"ri: unknown markers '{params.markers}' (alkanes or fames)")
 
 
 def assign_markers(rts: np.ndarray, carbons: np.ndarray, max_missing: int = 10) -> np.ndarray:
@@ -146,12 +146,12 @@ def batch_ladders(run_ladders: dict[str, pd.DataFrame], run_batch: dict[str, str
         rt = found[batch]["median"] if batch in found else pooled
         stats = found.get(batch)
         last = params.last_carbon if params.markers == "alkanes" and params.last_carbon is not None else rt.index.max()
-        expected = carbons[(carbons >= carbons[0]) & (carbons <= last)]
-        table = pd.DataFrame({"carbon": expected, "ri": ris[: expected.size]})
-        table["rt"] = rt.reindex(expected).to_numpy()
+        expected = carbons <= last
+        table = pd.DataFrame({"carbon": carbons[expected], "ri": ris[expected]})
+        table["rt"] = rt.reindex(table["carbon"]).to_numpy()
         table["status"] = np.where(table["rt"].notna(), "found", "missing")
-        table["n_runs"] = stats["size"].reindex(expected).fillna(0).astype(int).to_numpy() if stats is not None else 0
-        table["rt_sd_s"] = stats["std"].reindex(expected).to_numpy() if stats is not None else np.nan
+        table["n_runs"] = stats["size"].reindex(table["carbon"]).fillna(0).astype(int).to_numpy() if stats is not None else 0
+        table["rt_sd_s"] = stats["std"].reindex(table["carbon"]).to_numpy() if stats is not None else np.nan
         table["residual_ri"] = leave_one_out_residuals(table.dropna(subset=["rt"])).reindex(table.index).to_numpy()
         table["source"] = "ladder" if batch in found else "pooled"
         table.insert(0, "batch", batch)
