@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from conftest import synthetic_cube
-from gcmsflow.detect import DetectParams, detect_components, format_spectrum, parse_spectrum, peak_extent
+from scipy.optimize import nnls
+
+from gcmsflow.detect import DetectParams, Traces, build_models, detect_components, format_spectrum, nnls_columns, parse_spectrum, peak_extent
 
 A = {116: 1.0, 132: 0.5, 231: 0.3, 73: 0.9, 188: 0.2}
 B = {245: 1.0, 156: 0.6, 289: 0.3, 73: 0.8, 188: 0.4}
@@ -62,3 +64,21 @@ def test_spectrum_text_roundtrip_and_extent() -> None:
     assert mz.tolist() == [73, 116] and values.tolist() == [1.5, 2000.0]
     trace = np.array([0, 1, 5, 9, 5, 1, 0.1, 2, 3.0])
     assert peak_extent(trace, 3) == (1, 5)
+
+
+def test_two_centres_on_one_ion_apex_give_one_model() -> None:
+    scans = np.arange(200.0)
+    corrected = np.zeros((200, 4))
+    corrected[:, 0] = 1000.0 * np.exp(-0.5 * ((scans - 100) / 2.0) ** 2)
+    apexes = (np.array([100.0, 100.2, 100.4, 101.6]), np.array([0, 1, 2, 3]), np.array([1000.0, 50.0, 40.0, 30.0]))
+    models = build_models(Traces(corrected, np.ones(4)), np.array([100, 101]), apexes, DetectParams(), np.arange(50, 54))
+    assert [(m.apex, m.ion) for m in models] == [(100, 0)]
+
+
+def test_nnls_columns_matches_scipy_for_small_and_large_groups() -> None:
+    rng = np.random.default_rng(3)
+    for k in (1, 2, 4, 6, 8):
+        design = np.abs(rng.normal(size=(40, k)))
+        targets = design @ rng.normal(size=(k, 30)) + rng.normal(scale=0.1, size=(40, 30))
+        expected = np.stack([nnls(design, targets[:, j])[0] for j in range(30)], axis=1)
+        assert np.allclose(nnls_columns(design, targets), expected, atol=1e-9)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -48,18 +49,25 @@ class Traces:
 
 
 def preprocess(intensity: np.ndarray, scan_interval_s: float, params: DetectParams) -> Traces:
-    """Smooth every ion trace (columns of ``intensity``), subtract a running-minimum baseline, estimate noise."""
-    raw = intensity.astype(np.float64)
+    """Smooth every ion trace (columns of ``intensity``), subtract a running-minimum baseline, estimate noise.
+
+    Works ion by ion on a contiguous (ions x scans) copy, in place where it can: a run's cube is
+    filtered along its rows, not across strided columns. ``corrected`` is returned as scans x ions.
+    """
+    raw = intensity.T.astype(np.float64, order="C")
     window = max(3, params.smooth_window_scans | 1)
-    smooth = savgol_filter(raw, window, 2, axis=0, mode="nearest") if raw.shape[0] > window else raw.copy()
+    smooth = savgol_filter(raw, window, 2, axis=1, mode="nearest") if raw.shape[1] > window else raw.copy()
     width = max(3, int(round(params.baseline_window_s / scan_interval_s)))
-    baseline = maximum_filter1d(minimum_filter1d(smooth, width, axis=0), width, axis=0)
-    baseline = uniform_filter1d(baseline, width, axis=0)
-    corrected = np.clip(smooth - baseline, 0.0, None)
+    baseline = minimum_filter1d(smooth, width, axis=1)
+    maximum_filter1d(baseline, width, axis=1, output=baseline)
+    uniform_filter1d(baseline, width, axis=1, output=baseline)
+    corrected = np.subtract(smooth, baseline, out=smooth)
+    np.maximum(corrected, 0.0, out=corrected)
     positive = raw[raw > 0]
     floor = 0.5 * float(np.percentile(positive, 5)) if positive.size else 1.0
-    mad = np.median(np.abs(np.diff(raw, axis=0)), axis=0) * 1.4826 / np.sqrt(2.0)
-    return Traces(corrected, np.maximum(mad, floor))
+    step = np.subtract(raw[:, 1:], raw[:, :-1], out=baseline[:, :-1])
+    mad = np.median(np.abs(step, out=step), axis=1, overwrite_input=True) * 1.4826 / np.sqrt(2.0)
+    return Traces(corrected.T, np.maximum(mad, floor))
 
 
 def find_apexes(traces: Traces, min_sn: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,28 +117,40 @@ class Model:
 
 
 def build_models(traces: Traces, centres: np.ndarray, apexes: tuple, params: DetectParams, mz: np.ndarray) -> list[Model]:
-    """One model peak per perceived component, from its most intense ion not shared with a neighbour."""
+    """One model peak per perceived component, from its most intense ion not shared with a neighbour.
+
+    A component's candidates are the ion apexes within ``apex_tolerance_scans`` of its centre; an
+    ion is shared when it also apexes at one of the three nearest centres on either side (< 40
+    scans away). Shared and ubiquitous (TMS, bleed) ions are down-weighted. Centres whose best
+    ion apex is the same one give a single model.
+    """
     position, ion, height = apexes
     order = np.argsort(position)
     position, ion, height = position[order], ion[order], height[order]
     tol = params.apex_tolerance_scans
+    centres = np.asarray(centres)
+    first = np.searchsorted(position, centres - tol)
+    size = np.searchsorted(position, centres + tol) - first
+    start = np.cumsum(size) - size
+    window = np.repeat(np.arange(centres.size), size)
+    member = np.arange(window.size) - start[window] + first[window]
+    present = np.zeros((centres.size, mz.size), bool)
+    present[window, ion[member]] = True
+    near = np.zeros_like(present)
+    for offset in (1, 2, 3):
+        close = np.abs(centres[offset:] - centres[:-offset]) < 40
+        near[:-offset] |= present[offset:] & close[:, None]
+        near[offset:] |= present[:-offset] & close[:, None]
     ubiquitous = np.isin(mz, params.avoid_quant_mz)
+    cand_ion = ion[member]
+    score = height[member] * np.where(near[window, cand_ion], 0.1, 1.0) * np.where(ubiquitous[cand_ion], 0.05, 1.0)
+    ranked = np.lexsort((member, -score, window))
+    best = ranked[start[size >= params.min_component_ions]]
+    best = best[np.sort(np.unique(member[best], return_index=True)[1])]  # two centres, one ion apex: one model
     models = []
-    for k, centre in enumerate(centres):
-        lo_i, hi_i = np.searchsorted(position, [centre - tol, centre + tol])
-        if hi_i - lo_i < params.min_component_ions:
-            continue
-        cand_ion, cand_h = ion[lo_i:hi_i], height[lo_i:hi_i]
-        neighbours = [c for c in centres[max(0, k - 3) : k + 4] if c != centre and abs(c - centre) < 40]
-        near = np.zeros(mz.size, bool)
-        for other in neighbours:
-            a, b = np.searchsorted(position, [other - tol, other + tol])
-            near[ion[a:b]] = True
-        shared = near[cand_ion]
-        score = cand_h * np.where(shared, 0.1, 1.0) * np.where(ubiquitous[cand_ion], 0.05, 1.0)
-        best = int(np.argmax(score))
-        j = int(cand_ion[best])
-        apex = int(round(position[lo_i + best]))
+    for pick in best.tolist():
+        j = int(cand_ion[pick])
+        apex = int(round(position[member[pick]]))
         lo, hi = peak_extent(traces.corrected[:, j], apex)
         if hi - lo < 2:
             continue
@@ -167,13 +187,26 @@ def unmix(traces: Traces, group: list[Model]) -> tuple[np.ndarray, np.ndarray, i
     return amplitudes, design, lo
 
 
-def nnls_columns(design: np.ndarray, targets: np.ndarray, max_enumerated: int = 4) -> np.ndarray:
+@cache
+def _support_sets(k: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Non-empty subsets of ``range(k)`` grouped by size: (their bitmasks, their members as rows)."""
+    masks = np.arange(1, 2**k)
+    members = (masks[:, None] >> np.arange(k)) & 1
+    sizes = members.sum(axis=1)
+    groups = []
+    for size in range(1, k + 1):
+        chosen = masks[sizes == size]
+        groups.append((chosen, np.nonzero(members[chosen - 1])[1].reshape(-1, size)))
+    return tuple(groups)
+
+
+def nnls_columns(design: np.ndarray, targets: np.ndarray, max_enumerated: int = 6) -> np.ndarray:
     """Non-negative least squares ``design @ x ~ targets[:, j]`` for every column j at once.
 
-    With few model peaks every support set is tried (vectorised over columns, through the normal
-    equations): the NNLS optimum is the feasible restricted least-squares solution with the
-    smallest residual. In larger groups, columns whose unconstrained solution is negative somewhere
-    go through :func:`scipy.optimize.nnls` one by one.
+    With few model peaks every support set is tried (vectorised over columns and over the sets of
+    one size, through the normal equations): the NNLS optimum is the feasible restricted
+    least-squares solution with the smallest residual. In larger groups, columns whose
+    unconstrained solution is negative somewhere go through :func:`scipy.optimize.nnls` one by one.
     """
     k, n = design.shape[1], targets.shape[1]
     gram, moments = design.T @ design, design.T @ targets
@@ -182,18 +215,21 @@ def nnls_columns(design: np.ndarray, targets: np.ndarray, max_enumerated: int = 
         for j in np.flatnonzero((best < 0).any(axis=0)):
             best[:, j] = nnls(design, targets[:, j])[0]
         return best
+    rss = np.empty((2**k, n))
+    rss[0] = np.einsum("ij,ij->j", targets, targets)
+    solutions = []
+    for masks, cols in _support_sets(k):
+        restricted = moments[cols]
+        x = np.linalg.pinv(gram[cols[:, :, None], cols[:, None, :]]) @ restricted
+        fit = rss[0] - np.einsum("sij,sij->sj", x, restricted)
+        rss[masks] = np.where((x >= 0).all(axis=1), fit, np.inf)
+        solutions.append((masks, cols, x))
+    winner = np.argmin(rss, axis=0)
     best = np.zeros((k, n))
-    best_rss = np.einsum("ij,ij->j", targets, targets)
-    total = best_rss.copy()
-    for support in range(1, 2**k):
-        cols = [i for i in range(k) if support >> i & 1]
-        x = np.linalg.pinv(gram[np.ix_(cols, cols)]) @ moments[cols]
-        rss = total - np.einsum("ij,ij->j", x, moments[cols])
-        better = (x >= 0).all(axis=0) & (rss < best_rss)
-        if better.any():
-            best[:, better] = 0.0
-            best[np.ix_(cols, np.flatnonzero(better))] = x[:, better]
-            best_rss = np.where(better, rss, best_rss)
+    for masks, cols, x in solutions:
+        column = np.flatnonzero(np.isin(winner, masks))
+        which = np.searchsorted(masks, winner[column])
+        best[cols[which].T, column] = x[which, :, column].T
     return best
 
 
