@@ -125,6 +125,32 @@ def test_jcamp_minutes_and_no_scans(tmp_path: Path) -> None:
         import_run(empty)
 
 
+JCAMP_PAGES = "##PAGE= T=1.0\n##RETENTION_TIME= 1.0\n##XYDATA= (XY..XY)\n 73.05, 10.0\n 147.0, 5.0\n##PAGE= T=2.0\n##XYDATA= (XY..XY)\n 60.7, 7.0\n"
+JCAMP_LAYOUTS = {
+    "one pair per line": JCAMP_PAGES,
+    "no newline at the end": JCAMP_PAGES.rstrip("\n"),
+    "two pairs per line": JCAMP_PAGES.replace(" 73.05, 10.0\n 147.0, 5.0", " 73.05, 10.0 147.0, 5.0"),
+    "blank line in the data": JCAMP_PAGES.replace(" 147.0, 5.0\n", " 147.0, 5.0\n\n"),
+    "CRLF line ends": JCAMP_PAGES.replace("\n", "\r\n"),
+}
+
+
+@pytest.mark.parametrize("layout", JCAMP_LAYOUTS)
+def test_jcamp_layouts_read_the_same(tmp_path: Path, layout: str) -> None:
+    path = tmp_path / "run.jdx"
+    path.write_text("##TITLE= x\n" + JCAMP_LAYOUTS[layout], newline="")
+    cube = import_run(path)
+    assert cube.times_s.tolist() == [1.0, 2.0]
+    assert cube.column(73).tolist() == [10.0, 0.0] and cube.column(147).tolist() == [5.0, 0.0] and cube.column(61).tolist() == [0.0, 7.0]
+
+
+def test_jcamp_bad_value_names_the_scan(tmp_path: Path) -> None:
+    path = tmp_path / "run.jdx"
+    path.write_text("##TITLE= x\n" + JCAMP_PAGES.replace("60.7, 7.0", "60.7, 7.o"))
+    with pytest.raises(GcmsflowError, match="scan 2: XYDATA holds a value that is not a number"):
+        import_run(path)
+
+
 def test_agilent_folder_without_data_ms(tmp_path: Path) -> None:
     folder = tmp_path / "RUN01.D"
     folder.mkdir()

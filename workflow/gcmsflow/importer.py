@@ -118,9 +118,12 @@ def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) ->
     n_scans = raw.times_s.size
     n_mz = mz_max - mz_min + 1
     scan_of_point = np.repeat(np.arange(n_scans), raw.point_count)
-    offsets = np.concatenate(([0], np.cumsum(raw.point_count)[:-1]))
-    take = np.arange(scan_of_point.size) + np.repeat(raw.scan_index - offsets, raw.point_count)
-    mass, intensity = raw.mass[take], raw.intensity[take]
+    offsets = np.cumsum(raw.point_count) - raw.point_count
+    if np.array_equal(raw.scan_index, offsets):  # points stored in scan order: no gather needed
+        mass, intensity = raw.mass[: scan_of_point.size], raw.intensity[: scan_of_point.size]
+    else:
+        take = np.arange(scan_of_point.size) + np.repeat(raw.scan_index - offsets, raw.point_count)
+        mass, intensity = raw.mass[take], raw.intensity[take]
     nominal = np.floor(mass + bin_offset).astype(np.int64)
     keep = (nominal >= mz_min) & (nominal <= mz_max)
     flat = scan_of_point[keep] * n_mz + (nominal[keep] - mz_min)

@@ -39,53 +39,48 @@ def read_jcamp(path: str | os.PathLike) -> RawScans:
 def _read_one_pair_per_line(data: bytes) -> RawScans | None:
     """Parse a regular file (one ``x, y`` pair per data line, one retention time per page) at once.
 
-    Returns None for any file this fast path cannot vouch for.
+    Label lines are found from the ``#`` bytes alone; a page's data lines are the lines between its
+    ``##XYDATA=`` label and the next label, and they must add up to the rows pandas reads, so a
+    blank or stray line anywhere sends the file to the page parser. Returns None for any file this
+    fast path cannot vouch for.
     """
+    if not data.endswith(b"\n"):
+        data += b"\n"
     buf = np.frombuffer(data, np.uint8)
-    starts = np.concatenate(([0], np.flatnonzero(buf == 10) + 1))
-    ends = np.concatenate((starts[1:] - 1, [buf.size]))
-    starts, ends = starts[ends > starts], ends[ends > starts]
-    first = buf[starts]
-    is_label = first == ord("#")
-    labels, label_ends = starts[is_label], ends[is_label]
-    pages, page_ends = _with_prefix(buf, labels, label_ends, b"##PAGE=")
-    if pages.size == 0:
+    hashes = np.flatnonzero(buf == ord("#"))
+    labels = hashes[(hashes + 1 < buf.size) & ((hashes == 0) | (buf[hashes - 1] == ord("\n")))]
+    labels = labels[buf[labels + 1] == ord("#")]
+    pages = _with_prefix(buf, labels, b"##PAGE=")
+    xydata = _with_prefix(buf, labels, b"##XYDATA=")
+    rt_lines = _with_prefix(buf, labels, b"##RETENTION_TIME=")
+    if pages.size == 0 or xydata.size != pages.size or np.any(np.searchsorted(pages, xydata, "right") - 1 != np.arange(pages.size)):
         return None
-    xydata, _ = _with_prefix(buf, labels, label_ends, b"##XYDATA=")
-    rt_lines, rt_ends = _with_prefix(buf, labels, label_ends, b"##RETENTION_TIME=")
-    rows = starts[~is_label & (first != 13) & (starts > pages[0])]
-    if xydata.size != pages.size or np.any(np.searchsorted(pages, xydata, "right") - 1 != np.arange(pages.size)):
-        return None
-    # every data line must follow its page's ##XYDATA= with no other label in between
-    if not np.isin(labels[np.searchsorted(labels, rows) - 1], xydata).all():
-        return None
+    span_ends = np.append(labels, buf.size)[np.searchsorted(labels, xydata, "right")]
+    counts = np.array([data.count(b"\n", s, e) - 1 for s, e in zip(xydata.tolist(), span_ends.tolist())], dtype=np.int64)
     try:
         table = pd.read_csv(io.BytesIO(data), sep=",", header=None, comment="#", dtype=np.float64, engine="c", skip_blank_lines=True)
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
-    if table.shape != (rows.size, 2) or table.isna().to_numpy().any():
+    if table.shape != (counts.sum(), 2) or table.isna().to_numpy().any():
         return None
-    texts = [data[s + 7 : e].strip().removeprefix(b"T=") for s, e in zip(pages.tolist(), page_ends.tolist())]
-    for page, s, e in zip((np.searchsorted(pages, rt_lines, "right") - 1).tolist(), rt_lines.tolist(), rt_ends.tolist()):
-        texts[page] = data[s + 17 : e].strip() or texts[page]
+    texts = [data[s + 7 : data.index(b"\n", s)].strip().removeprefix(b"T=") for s in pages.tolist()]
+    for page, s in zip((np.searchsorted(pages, rt_lines, "right") - 1).tolist(), rt_lines.tolist()):
+        texts[page] = data[s + 17 : data.index(b"\n", s)].strip() or texts[page]
     try:
         times = np.array(texts, dtype=np.float64)
     except ValueError:
         return None
     header = _labels(data[: pages[0]].decode("latin-1"))
-    counts = np.bincount(np.searchsorted(pages, rows, "right") - 1, minlength=pages.size)
     scale = 60.0 if _in_minutes(header) else 1.0
     index = np.concatenate(([0], np.cumsum(counts)[:-1]))
     mass, intensity = table[0].to_numpy(), table[1].to_numpy()
     return RawScans(times * scale, index, counts, mass, intensity, header.get("SPECTROMETER_SYSTEM", ""))
 
 
-def _with_prefix(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, prefix: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets of the lines (given by ``starts``/``ends``) that begin with ``prefix``."""
-    long_enough = ends - starts >= len(prefix)
-    starts, ends = starts[long_enough], ends[long_enough]
-    match = (buf[starts[:, None] + np.arange(len(prefix))] == np.frombuffer(prefix, np.uint8)).all(axis=1)
-    return starts[match], ends[match]
+def _with_prefix(buf: np.ndarray, starts: np.ndarray, prefix: bytes) -> np.ndarray:
+    """The line starts among ``starts`` whose line begins with ``prefix``."""
+    starts = starts[starts + len(prefix) <= buf.size]
+    return starts[(buf[starts[:, None] + np.arange(len(prefix))] == np.frombuffer(prefix, np.uint8)).all(axis=1)]
 
 
 def _in_minutes(header: dict[str, str]) -> bool:
