@@ -5,8 +5,10 @@ detection recall for compounds at S/N >= 10, co-eluting pairs (apexes >= 1 s apa
 features per true compound, cell coverage after gap filling, the log-log correlation of feature
 areas with the true quant-ion areas, and for identification: recall of library compounds, precision
 of the names given, the share of out-of-library compounds that got a name, and the estimated
-(target-decoy) against the true false-annotation rate. Peer comparison (PyMassSpec) is not part of
-this script yet.
+(target-decoy) against the true false-annotation rate. The detection figures are printed for
+PyMassSpec too, run on the same ANDI files as its documentation shows (peers.py), with its
+``num_ions_threshold`` cutoff at 10x the simulator's detector noise, so that compounds at S/N >= 10
+pass it. Needs PyMassSpec: ``pip install -r requirements-bench.lock``.
 
     python benchmarks/accuracy.py [--seed 7] [--workdir /tmp/gcmsflow-accuracy]
 """
@@ -17,6 +19,8 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +28,9 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 from gcmsflow.simulate import Design, simulate_study  # noqa: E402
+from peers import pymassspec_andi_rts  # noqa: E402
 
 DETECTOR_NOISE = 12.0  # counts, the simulator's Gaussian detector noise
 MATCH_S = 1.0
@@ -48,6 +54,22 @@ def one_to_one(apex_s: pd.Series, detected_rt_s: np.ndarray) -> dict[str, bool]:
             hit[compound] = True
             used.add(j)
     return hit
+
+
+def detection_metrics(truth: pd.DataFrame, rts_s: dict[str, np.ndarray]) -> tuple[list[bool], int, int, int, int]:
+    """Per true compound at S/N >= 10, whether a peak was found; co-eluting pairs (1-3 s) found / total;
+    peaks; peaks with no true compound within ``MATCH_S``."""
+    detected, pairs_found, pairs_total, unexplained = [], 0, 0, 0
+    for sample, rows in truth.groupby("sample"):
+        apex = rows.set_index("compound_id")["rt_s"]
+        hit = one_to_one(apex, rts_s[sample])
+        unexplained += int((np.abs(rts_s[sample][:, None] - apex.to_numpy()[None, :]).min(axis=1, initial=np.inf) > MATCH_S).sum())
+        strong = rows[rows["quant_height"] / DETECTOR_NOISE >= 10]
+        detected += [hit[c] for c in strong["compound_id"]]
+        for a, b in ((a, b) for a in apex.index for b in apex.index if a < b and 1.0 <= abs(apex[a] - apex[b]) <= 3.0):
+            pairs_total += 1
+            pairs_found += hit[a] and hit[b]
+    return detected, pairs_found, pairs_total, sum(len(r) for r in rts_s.values()), unexplained
 
 
 def owner_of(feature_ri: float, quant_mz: int, ri: np.ndarray, compound_quant_mz: np.ndarray, window: float = 3.0) -> int:
@@ -97,16 +119,11 @@ def main() -> None:
     samples = sheet.loc[sheet["type"] == "sample", "sample"].tolist()
     truth = truth[truth["sample"].isin(samples)]
 
-    detected, pairs_found, pairs_total = [], 0, 0
-    for sample, rows in truth.groupby("sample"):
-        peaks = pd.read_csv(workdir / "results" / "peaks" / f"{sample}.tsv", sep="\t")
-        hit = one_to_one(rows.set_index("compound_id")["rt_s"], peaks["rt"].to_numpy())
-        strong = rows[rows["quant_height"] / DETECTOR_NOISE >= 10]
-        detected += [hit[c] for c in strong["compound_id"]]
-        apex = rows.set_index("compound_id")["rt_s"]
-        for a, b in ((a, b) for a in apex.index for b in apex.index if a < b and 1.0 <= abs(apex[a] - apex[b]) <= 3.0):
-            pairs_total += 1
-            pairs_found += hit[a] and hit[b]
+    ours = {sample: pd.read_csv(workdir / "results" / "peaks" / f"{sample}.tsv", sep="\t")["rt"].to_numpy() for sample in samples}
+    files = [str(study / f) for f in sheet.set_index("sample").loc[samples, "file"]]
+    with ProcessPoolExecutor(2) as pool:
+        peer = dict(zip(samples, map(np.asarray, pool.map(partial(pymassspec_andi_rts, cutoff=10 * DETECTOR_NOISE), files))))
+    detection = {"gcmsflow": detection_metrics(truth, ours), "PyMassSpec": detection_metrics(truth, peer)}
 
     features = pd.read_csv(workdir / "results" / "features" / "feature_table.tsv", sep="\t")
     coverage, log_true, log_area = [], [], []
@@ -129,8 +146,10 @@ def main() -> None:
     identification = identification_metrics(workdir, features, compounds, owner)
     r = float(np.corrcoef(log_true, log_area)[0, 1])
     print(f"study: {len(samples)} samples, {len(compounds)} compounds, seed {args.seed}, workdir {workdir}")
-    print(f"detection recall (S/N >= 10):       {np.mean(detected):.3f}  ({sum(detected)}/{len(detected)})")
-    print(f"co-eluting pairs (1-3 s) both found: {pairs_found / max(pairs_total, 1):.3f}  ({pairs_found}/{pairs_total})")
+    for tool, (detected, pairs_found, pairs_total, n_peaks, unexplained) in detection.items():
+        print(f"{tool}: {n_peaks} peaks in {len(samples)} samples, {unexplained} with no true compound within {MATCH_S:.0f} s")
+        print(f"  detection recall (S/N >= 10):       {np.mean(detected):.3f}  ({sum(detected)}/{len(detected)})")
+        print(f"  co-eluting pairs (1-3 s) both found: {pairs_found / max(pairs_total, 1):.3f}  ({pairs_found}/{pairs_total})")
     print(f"features per found compound:         {per_compound.sum() / max(found_compounds, 1):.3f}")
     print(f"cell coverage after gap filling:     {np.mean(coverage):.3f}")
     print(f"log-log r, area vs true area:        {r:.3f}  ({len(log_area)} cells)")

@@ -48,18 +48,15 @@ write_tsv(peaks, {out!r})
 report(seconds, peaks=len(peaks))
 """,
     "pymassspec": """
-from pyms.BillerBiemann import BillerBiemann, num_ions_threshold, rel_threshold
+sys.path.insert(0, {benchmarks!r})
+from peers import pymassspec_peaks
 from pyms.Experiment import Experiment
 from pyms.GCMS.IO.JCAMP import JCAMP_reader
 from pyms.IntensityMatrix import build_intensity_matrix_i
-from pyms.Noise.SavitzkyGolay import savitzky_golay
 from pyms.Peak.Function import peak_sum_area
-from pyms.TopHat import tophat
 start = time.perf_counter()
 im = build_intensity_matrix_i(JCAMP_reader({path!r}))
-for i in range(im.size[1]):
-    im.set_ic_at_index(i, tophat(savitzky_golay(im.get_ic_at_index(i)), struct="1.5m"))
-peaks = num_ions_threshold(rel_threshold(BillerBiemann(im, points=9, scans=2), percent=2), n=3, cutoff=3000)
+peaks = pymassspec_peaks(im, cutoff=3000)  # im is filtered in place, as PyMassSpec's examples do
 for peak in peaks:
     peak.crop_mass(51, 499)
     peak.null_mass(73)
@@ -126,7 +123,7 @@ report(seconds, features=len(table), components=len(components), pure_features=f
 
 def child(code: str, **fields) -> dict:
     """Run ``code`` in a fresh interpreter; return the JSON it reports on its last line."""
-    source = PRELUDE.format(workflow=str(REPO / "workflow")) + code.format(**fields)
+    source = PRELUDE.format(workflow=str(REPO / "workflow")) + code.format(benchmarks=str(REPO / "benchmarks"), **fields)
     result = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True)
     if result.returncode:
         sys.exit(f"child process failed:\n{result.stderr}")

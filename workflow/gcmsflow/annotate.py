@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .decoys import make_decoys, target_decoy_qvalues
+from .decoys import compound_keys, make_decoys, target_decoy_qvalues
 from .library import Library
 from .search import top_hits
 
@@ -47,8 +47,7 @@ class MatchParams:
     top_k: int = 5
     max_fdr: float = 0.05
     column_class: str | None = "semi-standard non-polar"
-    decoy_window_mz: int = 25
-    decoy_common_share: float = 0.1
+    decoy_share: float = 0.5
     decoy_seed: int = 1
 
 
@@ -70,7 +69,8 @@ def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], 
         empty = pd.DataFrame(columns=["feature_id", "best_target", "target_score", "decoy_score", "winner", "passes_thresholds", "qvalue", "accepted"])
         return pd.DataFrame(columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "qvalue", "accepted"]), pd.DataFrame(columns=ANNOTATION_COLUMNS), empty
     entries, target = top_hits(queries, query_ri, library.intensity, library.ri, params, params.top_k)
-    decoy_spectra = make_decoys(library.intensity, params.decoy_seed, params.decoy_window_mz, params.decoy_common_share)
+    keys = compound_keys(library.inchikeys, library.names)
+    decoy_spectra = make_decoys(library.intensity, keys, params.mz_power, params.intensity_power, params.decoy_seed, params.decoy_share)
     _, decoy = top_hits(queries, query_ri, decoy_spectra, library.ri, params, 1)
     target_score, decoy_score = target["combined"][:, 0], decoy["combined"][:, 0]
     target_wins, passes, qvalues = target_decoy_qvalues(target_score, decoy_score, _best_passes(target, params), _best_passes(decoy, params))
