@@ -77,8 +77,27 @@ def test_two_centres_on_one_ion_apex_give_one_model() -> None:
 
 def test_nnls_columns_matches_scipy_for_small_and_large_groups() -> None:
     rng = np.random.default_rng(3)
-    for k in (1, 2, 4, 6, 8):
+    for k in (1, 2, 4, 8, 16):
         design = np.abs(rng.normal(size=(40, k)))
         targets = design @ rng.normal(size=(k, 30)) + rng.normal(scale=0.1, size=(40, 30))
         expected = np.stack([nnls(design, targets[:, j])[0] for j in range(30)], axis=1)
         assert np.allclose(nnls_columns(design, targets), expected, atol=1e-9)
+
+
+def test_nnls_columns_with_two_identical_model_peaks_reaches_the_optimum() -> None:
+    rng = np.random.default_rng(4)
+    design = np.abs(rng.normal(size=(30, 3)))
+    design = np.column_stack([design, design[:, 0]])  # a singular system
+    targets = design[:, :3] @ rng.normal(size=(3, 20)) + rng.normal(scale=0.1, size=(30, 20))
+    solution = nnls_columns(design, targets)
+    optimum = [nnls(design, targets[:, j])[1] for j in range(20)]
+    assert (solution >= 0).all()
+    assert np.allclose(np.linalg.norm(design @ solution - targets, axis=0), optimum, atol=1e-9)
+
+
+def test_weak_compound_two_scans_after_a_strong_one_is_perceived() -> None:
+    weak = {117: 1.0, 219: 0.6, 191: 0.4, 73: 0.5}
+    cube = synthetic_cube([(130.0, 20000.0, A), (130.5, 2000.0, weak), (132.5, 8000.0, B)])
+    peaks = detect_components(cube)
+    assert len(peaks) == 3
+    assert abs(peaks.iloc[1].rt - 130.5) < 0.3 and peaks.iloc[1].quant_mz in weak

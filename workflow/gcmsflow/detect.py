@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -37,6 +36,7 @@ class DetectParams:
     min_component_ions: int = 3
     min_sn: float = 5.0
     apex_tolerance_scans: float = 1.5
+    perceive_sigma_scans: float = 0.4
     avoid_quant_mz: tuple[int, ...] = field(default=UBIQUITOUS_MZ)
 
 
@@ -83,11 +83,15 @@ def find_apexes(traces: Traces, min_sn: float) -> tuple[np.ndarray, np.ndarray, 
     return scan + np.clip(shift, -0.5, 0.5), ion, mid
 
 
-def perceive_components(position: np.ndarray, n_scans: int, min_ions: int) -> np.ndarray:
-    """Scan positions where at least ``min_ions`` ion apexes coincide (peaks of the apex density)."""
+def perceive_components(position: np.ndarray, n_scans: int, min_ions: int, sigma_scans: float) -> np.ndarray:
+    """Scan positions where at least ``min_ions`` ion apexes coincide (peaks of the apex density).
+
+    The density is smoothed by a Gaussian of ``sigma_scans``; kept narrow, so that a weak compound
+    two scans from a strong one is not hidden in the strong one's shoulder.
+    """
     density = np.zeros(n_scans)
     np.add.at(density, np.clip(np.round(position).astype(int), 0, n_scans - 1), 1.0)
-    density = gaussian_filter1d(density, 0.8, mode="constant") * np.sqrt(2 * np.pi) * 0.8
+    density = gaussian_filter1d(density, sigma_scans, mode="constant") * np.sqrt(2 * np.pi) * sigma_scans
     inner = density[1:-1]
     peaks = np.flatnonzero((inner > density[:-2]) & (inner >= density[2:]) & (inner >= min_ions - 0.5)) + 1
     return peaks
@@ -187,57 +191,62 @@ def unmix(traces: Traces, group: list[Model]) -> tuple[np.ndarray, np.ndarray, i
     return amplitudes, design, lo
 
 
-@cache
-def _support_sets(k: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Non-empty subsets of ``range(k)`` grouped by size: (their bitmasks, their members as rows)."""
-    masks = np.arange(1, 2**k)
-    members = (masks[:, None] >> np.arange(k)) & 1
-    sizes = members.sum(axis=1)
-    groups = []
-    for size in range(1, k + 1):
-        chosen = masks[sizes == size]
-        groups.append((chosen, np.nonzero(members[chosen - 1])[1].reshape(-1, size)))
-    return tuple(groups)
-
-
-def nnls_columns(design: np.ndarray, targets: np.ndarray, max_enumerated: int = 6) -> np.ndarray:
-    """Non-negative least squares ``design @ x ~ targets[:, j]`` for every column j at once.
-
-    With few model peaks every support set is tried (vectorised over columns and over the sets of
-    one size, through the normal equations): the NNLS optimum is the feasible restricted
-    least-squares solution with the smallest residual. In larger groups, columns whose
-    unconstrained solution is negative somewhere go through :func:`scipy.optimize.nnls` one by one.
-    """
-    k, n = design.shape[1], targets.shape[1]
+def nnls_columns(design: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Non-negative least squares ``design @ x ~ targets[:, j]`` for every column j at once: the
+    unconstrained least-squares solution where it is non-negative, active-set steps elsewhere."""
     gram, moments = design.T @ design, design.T @ targets
-    if k > max_enumerated:
-        best = np.linalg.pinv(gram) @ moments
-        for j in np.flatnonzero((best < 0).any(axis=0)):
-            best[:, j] = nnls(design, targets[:, j])[0]
-        return best
-    rss = np.empty((2**k, n))
-    rss[0] = np.einsum("ij,ij->j", targets, targets)
-    solutions = []
-    for masks, cols in _support_sets(k):
-        restricted = moments[cols]
-        x = np.linalg.pinv(gram[cols[:, :, None], cols[:, None, :]]) @ restricted
-        fit = rss[0] - np.einsum("sij,sij->sj", x, restricted)
-        rss[masks] = np.where((x >= 0).all(axis=1), fit, np.inf)
-        solutions.append((masks, cols, x))
-    winner = np.argmin(rss, axis=0)
-    best = np.zeros((k, n))
-    for masks, cols, x in solutions:
-        column = np.flatnonzero(np.isin(winner, masks))
-        which = np.searchsorted(masks, winner[column])
-        best[cols[which].T, column] = x[which, :, column].T
+    best = np.linalg.pinv(gram) @ moments
+    todo = np.flatnonzero((best < 0).any(axis=0))
+    best[:, todo] = _active_sets(design, targets[:, todo], gram, moments[:, todo], best[:, todo] > 0)
     return best
+
+
+def _active_sets(design: np.ndarray, targets: np.ndarray, gram: np.ndarray, moments: np.ndarray, passive: np.ndarray, rounds: int = 10) -> np.ndarray:
+    """NNLS for many columns at once by active-set steps, starting from the given passive sets.
+
+    Each round solves every open column's normal equations on its passive set (one batched solve),
+    drops the variables that turned negative and, where none did, adds the one that most violates
+    the optimality (KKT) conditions. A column is done when its solution is non-negative and meets
+    KKT, which makes it the NNLS optimum; columns still open after ``rounds`` go to scipy's nnls.
+    """
+    k, n = passive.shape
+    solution = np.zeros((k, n))
+    open_ = np.ones(n, bool)
+    tolerance = 1e-10 * np.maximum(np.abs(moments).max(axis=0), 1e-300)
+    diagonal = np.arange(k)
+    for _ in range(rounds):
+        columns = np.flatnonzero(open_)
+        if columns.size == 0:
+            break
+        free = passive[:, columns].T  # open columns x variables
+        systems = gram[None, :, :] * (free[:, :, None] & free[:, None, :])
+        systems[:, diagonal, diagonal] += ~free  # variables held at zero: identity rows
+        rhs = (moments[:, columns].T * free)[:, :, None]
+        try:
+            trial = np.linalg.solve(systems, rhs)[:, :, 0].T
+        except np.linalg.LinAlgError:
+            trial = (np.linalg.pinv(systems) @ rhs)[:, :, 0].T
+        trial[~free.T] = 0.0
+        negative = (trial < 0) & free.T
+        gradient = np.where(free.T, -np.inf, moments[:, columns] - gram @ trial)
+        violated = gradient.max(axis=0) > tolerance[columns]
+        done = ~negative.any(axis=0) & ~violated
+        solution[:, columns[done]] = trial[:, done]
+        open_[columns[done]] = False
+        shrink = negative.any(axis=0)
+        passive[:, columns[shrink]] &= ~negative[:, shrink]
+        grow = ~shrink & violated
+        passive[np.argmax(gradient[:, grow], axis=0), columns[grow]] = True
+    for j in np.flatnonzero(open_):
+        solution[:, j] = nnls(design, targets[:, j])[0]
+    return solution
 
 
 def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> pd.DataFrame:
     """Deconvoluted components of one run, one row each (columns ``PEAK_COLUMNS``), sorted by RT."""
     traces = preprocess(cube.intensity, cube.scan_interval_s, params)
     apexes = find_apexes(traces, params.min_ion_sn)
-    centres = perceive_components(apexes[0], cube.times_s.size, params.min_component_ions)
+    centres = perceive_components(apexes[0], cube.times_s.size, params.min_component_ions, params.perceive_sigma_scans)
     models = build_models(traces, centres, apexes, params, cube.mz)
     dt = cube.scan_interval_s
     ubiquitous = np.isin(cube.mz, params.avoid_quant_mz)
