@@ -33,6 +33,7 @@ def compound_keys(inchikeys: Sequence[str], names: Sequence[str]) -> np.ndarray:
 def nearest_other_compound(library: np.ndarray, keys: np.ndarray, mz_power: float, intensity_power: float, max_reference: int, seed: int) -> np.ndarray:
     """Index of each entry's most similar entry of another compound (-1 when the library has none)."""
     n = library.shape[0]
+    compound = np.unique(keys, return_inverse=True)[1]
     unit = weighted(library, mz_power, intensity_power)
     unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), np.float32(1e-30))
     reference = np.arange(n) if n <= max_reference else np.sort(np.random.default_rng(seed).choice(n, max_reference, replace=False))
@@ -40,7 +41,7 @@ def nearest_other_compound(library: np.ndarray, keys: np.ndarray, mz_power: floa
     for start in range(0, n, BLOCK_ROWS):
         rows = slice(start, min(start + BLOCK_ROWS, n))
         similarity = unit[rows] @ unit[reference].T
-        similarity[keys[rows, None] == keys[None, reference]] = -np.inf
+        similarity[compound[rows, None] == compound[None, reference]] = -np.inf
         best = np.argmax(similarity, axis=1)
         neighbour[rows] = np.where(np.isfinite(similarity[np.arange(best.size), best]), reference[best], -1)
     return neighbour
