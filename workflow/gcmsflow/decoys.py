@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .metabolites import split_name
 from .search import weighted
 
 BLOCK_ROWS = 1024
@@ -27,7 +28,7 @@ BLOCK_ROWS = 1024
 def compound_keys(inchikeys: Sequence[str], names: Sequence[str]) -> np.ndarray:
     """Per entry, the compound it is a spectrum of: InChIKey skeleton (first block), else the lower-case
     metabolite part of its name (before the first comma, so derivative forms count as one compound)."""
-    return np.array([k.split("-")[0] if k else "name:" + n.partition(",")[0].strip().lower() for k, n in zip(inchikeys, names)])
+    return np.array([k.split("-")[0] if k else "name:" + split_name(n)[0].lower() for k, n in zip(inchikeys, names)])
 
 
 def nearest_other_compound(library: np.ndarray, keys: np.ndarray, mz_power: float, intensity_power: float, max_reference: int, seed: int) -> np.ndarray:
