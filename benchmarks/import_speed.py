@@ -11,39 +11,26 @@ ratio and peak memory. Needs PyMassSpec: ``pip install -r requirements-bench.loc
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from core_speed import REPO, child
 
 CHILD = {
     "gcmsflow": """
-import resource, sys, time
-sys.path.insert(0, {workflow!r})
 from gcmsflow.importer import import_run
 start = time.perf_counter()
 cube = import_run({path!r})
-seconds = time.perf_counter() - start
-print({{"seconds": seconds, "scans": cube.intensity.shape[0], "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}})
+report(time.perf_counter() - start, scans=cube.intensity.shape[0])
 """,
     "pymassspec": """
-import resource, time
 from pyms.GCMS.IO.JCAMP import JCAMP_reader
 from pyms.IntensityMatrix import build_intensity_matrix_i
 start = time.perf_counter()
 matrix = build_intensity_matrix_i(JCAMP_reader({path!r}))
-seconds = time.perf_counter() - start
-print({{"seconds": seconds, "scans": matrix.intensity_array.shape[0], "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}})
+report(time.perf_counter() - start, scans=matrix.intensity_array.shape[0])
 """,
 }
-
-
-def measure(tool: str, path: Path) -> dict:
-    code = CHILD[tool].format(path=str(path), workflow=str(REPO / "workflow"))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1].replace("'", '"'))
 
 
 def main() -> None:
@@ -57,7 +44,7 @@ def main() -> None:
     totals = {"gcmsflow": 0.0, "pymassspec": 0.0}
     peaks = {"gcmsflow": 0.0, "pymassspec": 0.0}
     for path in files:
-        ours, peer = measure("gcmsflow", path), measure("pymassspec", path)
+        ours, peer = (child(CHILD[tool], path=str(path)) for tool in ("gcmsflow", "pymassspec"))
         if ours["scans"] != peer["scans"]:
             sys.exit(f"{path.name}: scan counts differ ({ours['scans']} vs {peer['scans']})")
         for tool, result in (("gcmsflow", ours), ("pymassspec", peer)):
