@@ -10,7 +10,7 @@ import pytest
 from gcmsflow.andi import RawScans, write_andi
 from gcmsflow.cli import main
 from gcmsflow.errors import GcmsflowError
-from gcmsflow.importer import ImportParams, bin_unit_mass, import_run
+from gcmsflow.importer import ImportParams, bin_unit_mass, import_run, sum_by_cell
 from gcmsflow.scancube import load_cube
 
 
@@ -44,6 +44,24 @@ def test_scan_index_is_honoured_when_points_are_not_in_scan_order() -> None:
     raw.scan_index = np.array([2, 0])
     _, cube = bin_unit_mass(raw, 50, 100, 0.3)
     assert cube[0, 10] == 1.0 and cube[1, 20] == 1.0
+
+
+@pytest.mark.parametrize("sorted_cells", [True, False])
+def test_sum_by_cell_equals_bincount(sorted_cells: bool) -> None:
+    rng = np.random.default_rng(5)
+    cells = np.sort(rng.integers(0, 300, 2000)) if sorted_cells else rng.integers(0, 300, 2000)
+    values = rng.random(2000) * 10 ** rng.integers(0, 9, 2000)
+    values[:3] = -0.0
+    distinct, sums = sum_by_cell(cells.astype(np.int32), values)
+    dense = np.bincount(cells, values)
+    assert np.array_equal(distinct, np.unique(cells))
+    assert sums.tobytes() == dense[distinct].tobytes()  # same values in the same order of addition, bit for bit
+
+
+def test_masses_outside_the_range_are_dropped() -> None:
+    raw = RawScans(np.array([1.0, 2.0]), np.array([0, 3]), np.array([3, 2]), np.array([10.0, 49.69, 49.71, 600.69, 600.71]), np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    _, cube = bin_unit_mass(raw, 50, 600, 0.3)
+    assert cube.sum() == 7.0 and cube[0, 0] == 3.0 and cube[1, -1] == 4.0
 
 
 def test_minutes_are_converted_to_seconds(tmp_path: Path) -> None:

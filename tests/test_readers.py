@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import builtins
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from gcmsflow.andi import read_andi, write_andi
 from gcmsflow.cli import main
 from gcmsflow.errors import GcmsflowError
 from gcmsflow.importer import ImportParams, import_run, sniff_format
+from gcmsflow import jcamp
 from gcmsflow.jcamp import page_tic
 from test_importer import raw_scans
 
@@ -144,6 +146,48 @@ def test_jcamp_layouts_read_the_same(tmp_path: Path, layout: str) -> None:
     assert cube.column(73).tolist() == [10.0, 0.0] and cube.column(147).tolist() == [5.0, 0.0] and cube.column(61).tolist() == [0.0, 7.0]
 
 
+needs_c_reader = pytest.mark.skipif(
+    jcamp._jcamp_pages is None and not os.environ.get("CI"), reason="C reader not built (no C compiler at install)"
+)
+
+
+def _same_scans(a, b) -> bool:
+    fields = ("times_s", "scan_index", "point_count", "mass", "intensity")
+    return all(getattr(a, f).dtype == getattr(b, f).dtype and getattr(a, f).tobytes() == getattr(b, f).tobytes() for f in fields)
+
+
+@needs_c_reader
+def test_c_reader_matches_the_page_parser_bit_for_bit() -> None:
+    numbers = ["73.05", "5356.0", "0.1", "+2.5", "-0.0", ".5", "5.", "1e3", "2.5E-3", "00012.50", "9007199254740993",
+               "0.30000000000000004", "123456789012345678901234", "1e-30", "4.35", "1.7976931348623157e308", "0"]
+    lines = "".join(f" {x}, {y}\n" for x, y in zip(numbers, numbers[::-1]))
+    text = (f"##TITLE= x\n##PAGE= T=1.25\n##XYDATA= (XY..XY)\n{lines}##PAGE= T= 2.5\n##RETENTION_TIME= 3.0625\n"
+            f"##NPOINTS= 1\n##XYDATA= (XY..XY)\n\t1.0 ,\t2.0\t\r\n##PAGE= T=4\n##XYDATA= (XY..XY)\n##END=\n")
+    fast = jcamp._read_regular(text.encode())
+    assert fast is not None and fast.point_count.tolist() == [len(numbers), 1, 0] and fast.times_s.tolist() == [1.25, 3.0625, 4.0]
+    assert _same_scans(fast, jcamp._read_pages(text, "run.jdx"))
+    assert fast.mass[:len(numbers)].tolist() == [float(x) for x in numbers]
+
+
+@pytest.mark.parametrize("layout", [k for k in JCAMP_LAYOUTS if k not in ("one pair per line", "no newline at the end", "CRLF line ends")]
+                         + ["label text in a data line", "text between labels", "retention time spelt with spaces", "value with an underscore"])
+def test_c_reader_leaves_irregular_files_to_the_page_parser(layout: str) -> None:
+    text = "##TITLE= x\n" + JCAMP_LAYOUTS.get(layout, JCAMP_PAGES)
+    text = {
+        "label text in a data line": text.replace(" 147.0, 5.0", " 147.0, 5.0 ##TIC= 1"),
+        "text between labels": text.replace("##PAGE= T=2.0\n", "##PAGE= T=2.0\nnote\n"),
+        "retention time spelt with spaces": text.replace("##RETENTION_TIME=", "## RETENTION TIME ="),
+        "value with an underscore": text.replace("147.0", "14_7.0"),
+    }.get(layout, text)
+    assert jcamp._read_regular(text.encode()) is None
+
+
+def test_empty_retention_time_label_falls_back_to_the_page_time(tmp_path: Path) -> None:
+    path = tmp_path / "run.jdx"
+    path.write_text("##TITLE= x\n" + JCAMP_PAGES.replace("##RETENTION_TIME= 1.0\n", "##RETENTION_TIME=\n##TIC= 15\n"))
+    assert import_run(path).times_s.tolist() == [1.0, 2.0]
+
+
 def test_jcamp_bad_value_names_the_scan(tmp_path: Path) -> None:
     path = tmp_path / "run.jdx"
     path.write_text("##TITLE= x\n" + JCAMP_PAGES.replace("60.7, 7.0", "60.7, 7.o"))
@@ -194,6 +238,9 @@ def test_real_jcamp_runs(name: str) -> None:
     assert cube.intensity.shape[0] == 2103 and cube.metadata["format"] == "jcamp"
     assert 1.0 <= cube.times_s[0] < 2.0 and 2200 < cube.times_s[-1] < 2230
     assert np.allclose(cube.tic(), page_tic(path), rtol=1e-4)
+    if jcamp._jcamp_pages is not None or os.environ.get("CI"):
+        data = path.read_bytes()
+        assert _same_scans(jcamp._read_regular(data), jcamp._read_pages(data.decode("latin-1"), str(path)))
 
 
 @pytest.mark.shared_data

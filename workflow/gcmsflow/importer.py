@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -113,22 +114,49 @@ def validate_raw(raw: RawScans, path: str) -> None:
 def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) -> tuple[np.ndarray, np.ndarray]:
     """Sum centroids into nominal m/z bins ``[n - bin_offset, n + 1 - bin_offset)``.
 
-    Returns the m/z axis ``mz_min..mz_max`` and a float32 matrix (scans x m/z).
+    Returns the m/z axis ``mz_min..mz_max`` and a float32 matrix (scans x m/z). Written to touch
+    little fresh memory: page faults, not arithmetic, bound this step.
     """
-    n_scans = raw.times_s.size
-    n_mz = mz_max - mz_min + 1
-    scan_of_point = np.repeat(np.arange(n_scans), raw.point_count)
+    n_scans, n_mz = raw.times_s.size, mz_max - mz_min + 1
+    n_points = int(raw.point_count.sum())
     offsets = np.cumsum(raw.point_count) - raw.point_count
     if np.array_equal(raw.scan_index, offsets):  # points stored in scan order: no gather needed
-        mass, intensity = raw.mass[: scan_of_point.size], raw.intensity[: scan_of_point.size]
+        mass, intensity = raw.mass[:n_points], raw.intensity[:n_points]
     else:
-        take = np.arange(scan_of_point.size) + np.repeat(raw.scan_index - offsets, raw.point_count)
+        take = np.arange(n_points) + np.repeat(raw.scan_index - offsets, raw.point_count)
         mass, intensity = raw.mass[take], raw.intensity[take]
-    nominal = np.floor(mass + bin_offset).astype(np.int64)
-    keep = (nominal >= mz_min) & (nominal <= mz_max)
-    flat = scan_of_point[keep] * n_mz + (nominal[keep] - mz_min)
-    cube = np.bincount(flat, weights=intensity[keep], minlength=n_scans * n_mz)
-    return np.arange(mz_min, mz_max + 1, dtype=np.int32), cube.reshape(n_scans, n_mz).astype(np.float32)
+    column = mass + bin_offset
+    np.floor(column, out=column)
+    column -= mz_min
+    outside = (column < 0) | (column >= n_mz)
+    cell_type = np.int32 if n_scans * n_mz < 2**31 else np.int64
+    cells = column.astype(cell_type)
+    cells += np.repeat(np.arange(0, n_scans * n_mz, n_mz, dtype=cell_type), raw.point_count)
+    if outside.any():
+        cells, intensity = cells[~outside], intensity[~outside]
+    cells, sums = sum_by_cell(cells, intensity)
+    cube = np.zeros(n_scans * n_mz, dtype=np.float32)
+    cube[cells] = sums
+    return np.arange(mz_min, mz_max + 1, dtype=np.int32), cube.reshape(n_scans, n_mz)
+
+
+def sum_by_cell(cells: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct cells (ascending) and the float64 sum of each one's values, added in input order.
+
+    Equal to ``np.bincount(cells, values)`` at those cells, without its dense float64 output. Points
+    usually come sorted by scan and m/z, so a cell's values are neighbours and most cells hold one.
+    """
+    if np.any(cells[1:] < cells[:-1]):
+        order = np.argsort(cells, kind="stable")
+        cells, values = cells[order], values[order]
+    starts = np.empty(cells.size, dtype=bool)
+    starts[:1] = True
+    np.not_equal(cells[1:], cells[:-1], out=starts[1:])
+    sums = values[starts]
+    sums += 0.0  # as bincount, which starts from 0.0: -0.0 sums to 0.0
+    repeats = np.flatnonzero(~starts)  # the k-th repeat extends cell run repeats[k] - k - 1
+    np.add.at(sums, repeats - np.arange(1, repeats.size + 1), values[repeats])  # in index order
+    return cells[starts], sums
 
 
 def import_run(path: str | os.PathLike, params: ImportParams = ImportParams()) -> ScanCube:
@@ -137,13 +165,16 @@ def import_run(path: str | os.PathLike, params: ImportParams = ImportParams()) -
     if params.mz_min < 1 or params.mz_max < params.mz_min:
         raise GcmsflowError(path, f"invalid m/z range {params.mz_min}-{params.mz_max}")
     fmt = sniff_format(path)
-    raw = READERS[fmt](path)
-    validate_raw(raw, path)
-    mz, intensity = bin_unit_mass(raw, params.mz_min, params.mz_max, params.bin_offset)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hash the source while it is parsed
+        digest = pool.submit(sha256_of, data_ms(path) if fmt == "agilent" else path)
+        raw = READERS[fmt](path)
+        validate_raw(raw, path)
+        mz, intensity = bin_unit_mass(raw, params.mz_min, params.mz_max, params.bin_offset)
+        sha256 = digest.result()
     metadata = {
         "source": os.path.basename(path),
         "format": fmt,
-        "sha256": sha256_of(data_ms(path) if fmt == "agilent" else path),
+        "sha256": sha256,
         "instrument": raw.instrument,
         "n_scans": int(raw.times_s.size),
         "time_range_s": [float(raw.times_s[0]), float(raw.times_s[-1])],

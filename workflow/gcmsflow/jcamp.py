@@ -1,24 +1,29 @@
 """JCAMP-DX GC-MS runs: one ``##PAGE=`` per scan with ``##XYDATA=(XY..XY)`` centroid pairs.
 
-Files with one ``x, y`` pair per data line (as instruments write them) are parsed in one pass by
-pandas' C CSV reader; anything else, and every file with a fault, goes through the page-by-page
-parser, which names the scan at fault.
+Files with one ``x, y`` pair per data line (as instruments write them) are read in one pass by a
+small C reader (``_jcamp_pages.c``, built at install); anything else, every file with a fault, and
+every file where the C reader is not built, goes through the page-by-page parser, which names the
+scan at fault.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 
 import numpy as np
-import pandas as pd
 
 from .andi import RawScans
 from .errors import GcmsflowError
 
+try:
+    from . import _jcamp_pages  # C reader, built at install where a C compiler is present
+except ImportError:
+    _jcamp_pages = None
+
 PAGE = re.compile(r"^##PAGE=", re.MULTILINE)
-LABEL = re.compile(r"^##([A-Z_ ]+)=\s*(.*)$", re.MULTILINE)
+PAGE_BYTES = re.compile(rb"^##PAGE=", re.MULTILINE)
+LABEL = re.compile(r"^##([A-Z_ ]+)=[ \t]*(.*)$", re.MULTILINE)
 
 
 def _labels(block: str) -> dict[str, str]:
@@ -33,54 +38,30 @@ def read_jcamp(path: str | os.PathLike) -> RawScans:
             data = handle.read()
     except OSError as err:
         raise GcmsflowError(path, f"cannot be read ({err.strerror})") from None
-    return _read_one_pair_per_line(data) or _read_pages(data.decode("latin-1"), path)
+    return _read_regular(data) or _read_pages(data.decode("latin-1"), path)
 
 
-def _read_one_pair_per_line(data: bytes) -> RawScans | None:
-    """Parse a regular file (one ``x, y`` pair per data line, one retention time per page) at once.
+def _read_regular(data: bytes) -> RawScans | None:
+    """Read a regular file (one ``x, y`` pair per data line) in one pass of the C reader.
 
-    Label lines are found from the ``#`` bytes alone; a page's data lines are the lines between its
-    ``##XYDATA=`` label and the next label, and they must add up to the rows pandas reads, so a
-    blank or stray line anywhere sends the file to the page parser. Returns None for any file this
-    fast path cannot vouch for.
+    Returns None where the C reader is not built or the file is not regular; the page parser then
+    reads it (the two give identical values on every file the C reader accepts).
     """
-    if not data.endswith(b"\n"):
-        data += b"\n"
-    buf = np.frombuffer(data, np.uint8)
-    hashes = np.flatnonzero(buf == ord("#"))
-    labels = hashes[(hashes + 1 < buf.size) & ((hashes == 0) | (buf[hashes - 1] == ord("\n")))]
-    labels = labels[buf[labels + 1] == ord("#")]
-    pages = _with_prefix(buf, labels, b"##PAGE=")
-    xydata = _with_prefix(buf, labels, b"##XYDATA=")
-    rt_lines = _with_prefix(buf, labels, b"##RETENTION_TIME=")
-    if pages.size == 0 or xydata.size != pages.size or np.any(np.searchsorted(pages, xydata, "right") - 1 != np.arange(pages.size)):
+    first_page = PAGE_BYTES.search(data)
+    if _jcamp_pages is None or first_page is None:
         return None
-    span_ends = np.append(labels, buf.size)[np.searchsorted(labels, xydata, "right")]
-    counts = np.array([data.count(b"\n", s, e) - 1 for s, e in zip(xydata.tolist(), span_ends.tolist())], dtype=np.int64)
-    try:
-        table = pd.read_csv(io.BytesIO(data), sep=",", header=None, comment="#", dtype=np.float64, engine="c", skip_blank_lines=True)
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+    n_lines, n_pages = len(data) // 4 + 1, len(data) // 8 + 1  # a data line holds >= 4 bytes, a page >= 8
+    mass, intensity = np.empty(n_lines), np.empty(n_lines)  # untouched capacity costs no memory
+    times, counts = np.empty(n_pages), np.empty(n_pages, dtype=np.int64)
+    read = _jcamp_pages.read_regular(data, first_page.start(), mass, intensity, times, counts)
+    if read is None:
         return None
-    if table.shape != (counts.sum(), 2) or table.isna().to_numpy().any():
-        return None
-    texts = [data[s + 7 : data.index(b"\n", s)].strip().removeprefix(b"T=") for s in pages.tolist()]
-    for page, s in zip((np.searchsorted(pages, rt_lines, "right") - 1).tolist(), rt_lines.tolist()):
-        texts[page] = data[s + 17 : data.index(b"\n", s)].strip() or texts[page]
-    try:
-        times = np.array(texts, dtype=np.float64)
-    except ValueError:
-        return None
-    header = _labels(data[: pages[0]].decode("latin-1"))
+    n_pages, n_points = read
+    header = _labels(data[: first_page.start()].decode("latin-1"))
     scale = 60.0 if _in_minutes(header) else 1.0
+    counts = counts[:n_pages]
     index = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    mass, intensity = table[0].to_numpy(), table[1].to_numpy()
-    return RawScans(times * scale, index, counts, mass, intensity, header.get("SPECTROMETER_SYSTEM", ""))
-
-
-def _with_prefix(buf: np.ndarray, starts: np.ndarray, prefix: bytes) -> np.ndarray:
-    """The line starts among ``starts`` whose line begins with ``prefix``."""
-    starts = starts[starts + len(prefix) <= buf.size]
-    return starts[(buf[starts[:, None] + np.arange(len(prefix))] == np.frombuffer(prefix, np.uint8)).all(axis=1)]
+    return RawScans(times[:n_pages] * scale, index, counts, mass[:n_points], intensity[:n_points], header.get("SPECTROMETER_SYSTEM", ""))
 
 
 def _in_minutes(header: dict[str, str]) -> bool:
