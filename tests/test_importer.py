@@ -58,8 +58,9 @@ def test_sum_by_cell_equals_bincount(sorted_cells: bool) -> None:
     assert sums.tobytes() == dense[distinct].tobytes()  # same values in the same order of addition, bit for bit
 
 
+@pytest.mark.filterwarnings("error")  # a far-off mass must not overflow the cell cast
 def test_masses_outside_the_range_are_dropped() -> None:
-    raw = RawScans(np.array([1.0, 2.0]), np.array([0, 3]), np.array([3, 2]), np.array([10.0, 49.69, 49.71, 600.69, 600.71]), np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    raw = RawScans(np.array([1.0, 2.0]), np.array([0, 3]), np.array([3, 2]), np.array([10.0, 49.69, 49.71, 600.69, 6e12]), np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
     _, cube = bin_unit_mass(raw, 50, 600, 0.3)
     assert cube.sum() == 7.0 and cube[0, 0] == 3.0 and cube[1, -1] == 4.0
 

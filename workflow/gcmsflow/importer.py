@@ -128,6 +128,7 @@ def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) ->
     column = mass + bin_offset
     np.floor(column, out=column)
     column -= mz_min
+    np.clip(column, -1, n_mz, out=column)  # far-off masses stay castable to the cell type
     outside = (column < 0) | (column >= n_mz)
     cell_type = np.int32 if n_scans * n_mz < 2**31 else np.int64
     cells = column.astype(cell_type)
