@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from gcmsflow.andi import RawScans, write_andi
 from gcmsflow.cli import main
 from gcmsflow.errors import GcmsflowError
+from gcmsflow import importer
 from gcmsflow.importer import ImportParams, bin_unit_mass, import_run, sum_by_cell
 from gcmsflow.scancube import load_cube
 
@@ -63,6 +65,31 @@ def test_masses_outside_the_range_are_dropped() -> None:
     raw = RawScans(np.array([1.0, 2.0]), np.array([0, 3]), np.array([3, 2]), np.array([10.0, 49.69, 49.71, 600.69, 6e12]), np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
     _, cube = bin_unit_mass(raw, 50, 600, 0.3)
     assert cube.sum() == 7.0 and cube[0, 0] == 3.0 and cube[1, -1] == 4.0
+
+
+@pytest.mark.skipif(importer._unit_mass is None and not os.environ.get("CI"), reason="C kernel not built (no C compiler at install)")
+@pytest.mark.parametrize("case", ["sorted", "unsorted scan", "float32 masses"])
+def test_c_binning_equals_numpy_binning(case: str) -> None:
+    rng = np.random.default_rng(9)
+    counts = rng.integers(0, 60, 300)
+    mass = np.concatenate([np.sort(rng.uniform(40.0, 620.0, n)) for n in counts])
+    mass[::7] = np.round(mass[::7]) - 0.3  # exactly on bin edges
+    intensity = rng.random(mass.size) * 10 ** rng.integers(0, 9, mass.size)
+    if case == "unsorted scan":
+        mass[counts[0] : counts[0] + counts[1]] = mass[counts[0] : counts[0] + counts[1]][::-1]
+    if case == "float32 masses":
+        mass = mass.astype(np.float32)
+    raw = RawScans(np.arange(counts.size, dtype=float), np.cumsum(counts) - counts, counts, mass, intensity)
+    _, cube = bin_unit_mass(raw, 50, 600, 0.3)
+    if case == "unsorted scan":  # the kernel declines, numpy bins
+        assert not importer._unit_mass.bin_sorted(mass, intensity, counts.astype(np.int64), 50, 551, 0.3, np.zeros(cube.size, np.float32))
+    expected = importer._bin_with_numpy(mass, intensity, counts, 50, 551, 0.3)
+    assert cube.tobytes() == expected.tobytes()
+    dense = np.zeros((counts.size, 551))  # and both equal bincount's sums, cast once
+    nominal = np.floor(mass + 0.3).astype(int) - 50
+    keep = (nominal >= 0) & (nominal < 551)
+    np.add.at(dense, (np.repeat(np.arange(counts.size), counts)[keep], nominal[keep]), intensity[keep])
+    assert cube.tobytes() == dense.astype(np.float32).tobytes()
 
 
 def test_minutes_are_converted_to_seconds(tmp_path: Path) -> None:
