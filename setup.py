@@ -1,0 +1,11 @@
+"""C fast paths, both optional: without a C compiler the install succeeds, the JCAMP-DX page parser
+and numpy binning do the same work (same values, slower). Everything else is in pyproject.toml."""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension("gcmsflow._jcamp_pages", ["workflow/gcmsflow/_jcamp_pages.c"], optional=True),
+        Extension("gcmsflow._unit_mass", ["workflow/gcmsflow/_unit_mass.c"], optional=True),
+    ]
+)
