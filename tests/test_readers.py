@@ -169,16 +169,42 @@ def test_c_reader_matches_the_page_parser_bit_for_bit() -> None:
     assert fast.mass[:len(numbers)].tolist() == [float(x) for x in numbers]
 
 
-@pytest.mark.parametrize("layout", [k for k in JCAMP_LAYOUTS if k not in ("one pair per line", "no newline at the end", "CRLF line ends")]
-                         + ["label text in a data line", "text between labels", "retention time spelt with spaces", "value with an underscore"])
+@needs_c_reader
+@pytest.mark.parametrize("seed", range(6))
+def test_c_reader_reads_every_pair_layout_as_the_page_parser(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    separators = [", ", ",", " ", "\t", " , ", ",\t"]
+    pages = []
+    for page in range(5):
+        values = [f"{v:.{rng.integers(0, 6)}f}" for v in rng.uniform(0, 1e6, 2 * rng.integers(0, 12))]
+        lines, line = [], []
+        for value in values:  # one or several values per line, pairs split across lines too
+            line.append(value)
+            if rng.random() < 0.4:
+                lines.append(rng.choice(separators).join(line) + rng.choice(["", " ", ","]))
+                lines.extend([""] * int(rng.random() < 0.2))  # a blank line now and then
+                line = []
+        lines.append(" ".join(line))
+        pages.append(f"##PAGE= T={page + 0.5}\n##XYDATA= (XY..XY)\n" + "\n".join(lines) + "\n")
+    text = "##TITLE= x\n" + "".join(pages) + "##END=\n"
+    if seed % 2:
+        text = text.replace("\n", "\r\n")
+    fast = jcamp._read_regular(text.encode())
+    assert fast is not None and _same_scans(fast, jcamp._read_pages(text, "run.jdx"))
+
+
+@pytest.mark.parametrize("layout", ["label text in a data line", "text between labels", "retention time spelt with spaces",
+                                    "value with an underscore", "odd number of values", "text after a value"])
 def test_c_reader_leaves_irregular_files_to_the_page_parser(layout: str) -> None:
-    text = "##TITLE= x\n" + JCAMP_LAYOUTS.get(layout, JCAMP_PAGES)
+    text = "##TITLE= x\n" + JCAMP_PAGES
     text = {
         "label text in a data line": text.replace(" 147.0, 5.0", " 147.0, 5.0 ##TIC= 1"),
         "text between labels": text.replace("##PAGE= T=2.0\n", "##PAGE= T=2.0\nnote\n"),
         "retention time spelt with spaces": text.replace("##RETENTION_TIME=", "## RETENTION TIME ="),
         "value with an underscore": text.replace("147.0", "14_7.0"),
-    }.get(layout, text)
+        "odd number of values": text.replace(" 147.0, 5.0", " 147.0, 5.0, 6.0"),
+        "text after a value": text.replace(" 147.0, 5.0", " 147.0, 5.0 (M+)"),
+    }[layout]
     assert jcamp._read_regular(text.encode()) is None
 
 

@@ -1,10 +1,11 @@
 /* One-pass reader for regular JCAMP-DX GC-MS pages (gcmsflow.jcamp's fast path).
  *
- * A regular file, from its first ##PAGE= line on, holds only label lines ("##...") and, after a
- * page's ##XYDATA= label up to the next label, data lines with one "x, y" pair each. Anything else
- * (blank lines, several pairs per line, stray text, a second ##XYDATA= in a page, a value that is
- * not a plain decimal number) makes read_regular return None, and gcmsflow.jcamp reads the file
- * with its page parser instead, which accepts every layout and names the scan at fault.
+ * A regular file, from its first ##PAGE= line on, holds label lines ("##..."), blank lines and,
+ * after a page's ##XYDATA= label up to the next label, data lines of numbers separated by blanks
+ * or commas, read as x, y, x, y, ... (one or several pairs per line, as the page parser reads
+ * them). Anything else (stray text, a second ##XYDATA= in a page, an odd number of values in a
+ * page, a value that is not a plain decimal number) makes read_regular return None, and
+ * gcmsflow.jcamp reads the file with its page parser instead, which names the scan at fault.
  *
  * Numbers are converted exactly as Python's float() does (correctly rounded): plain decimals of at
  * most 15 significant digits and a power of ten within 1e+-22 by one exact IEEE operation
@@ -147,7 +148,8 @@ static int close_page(Output *out, const char *page_a, const char *page_b, const
 /* Parse from the first ##PAGE= line (at start); 1 on success, 0 for an irregular file. */
 static int parse(const char *s, const char *limit, Output *out, PyThreadState **state) {
     const char *page_a = NULL, *page_b = NULL, *rt_a = NULL, *rt_b = NULL;
-    int in_data = 0, seen_data = 0;
+    int in_data = 0, seen_data = 0, pending = 0; /* pending: an x read, its y not yet */
+    double x = 0.0;
     while (s < limit) {
         if (limit - s >= 2 && s[0] == '#' && s[1] == '#') {
             const char *eol = memchr(s, '\n', (size_t)(limit - s));
@@ -155,6 +157,7 @@ static int parse(const char *s, const char *limit, Output *out, PyThreadState **
             /* the page parser finds labels anywhere in a line, and reads "## RETENTION TIME =" too */
             if (memchr(s + 2, '#', (size_t)(eol - s - 2)) || (!starts_with(s, eol, "##RETENTION_TIME=") && names_retention(s, eol)))
                 return 0;
+            if (pending) return 0; /* odd number of values in a page */
             in_data = 0;
             if (starts_with(s, eol, "##PAGE=")) {
                 if (out->n_pages && !close_page(out, page_a, page_b, rt_a, rt_b, state)) return 0;
@@ -170,28 +173,35 @@ static int parse(const char *s, const char *limit, Output *out, PyThreadState **
                 label_value(s, eol, &rt_a, &rt_b);
             }
             s = eol + 1;
-        } else if (in_data) { /* one "x, y" pair, parsed up to its line end */
-            const char *x_at = skip_blanks(s);
-            Number x = scan_number(x_at);
-            if (!x.end) return 0;
-            const char *p = skip_blanks(x.end);
-            if (*p != ',') return 0;
-            const char *y_at = skip_blanks(p + 1);
-            Number y = scan_number(y_at);
-            if (!y.end) return 0;
-            p = skip_blanks(y.end);
-            if (*p == '\r') p++;
-            if ((*p != '\n' && p != limit) || out->n_points == out->point_capacity) return 0;
-            if ((!x.exact && !slow_value(x_at, &x, state)) || (!y.exact && !slow_value(y_at, &y, state))) return 0;
-            out->mass[out->n_points] = x.value;
-            out->intensity[out->n_points++] = y.value;
-            out->counts[out->n_pages - 1]++;
+        } else if (in_data) { /* values separated by blanks or commas, paired across lines */
+            const char *p = s;
+            for (;;) {
+                while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r') p++;
+                if (p >= limit || *p == '\n') break;
+                Number v = scan_number(p);
+                if (!v.end || !(v.exact || slow_value(p, &v, state))) return 0;
+                char next = *v.end;
+                if (!(next == ' ' || next == '\t' || next == ',' || next == '\r' || next == '\n' || v.end == limit)) return 0;
+                if (pending) {
+                    if (out->n_points == out->point_capacity) return 0;
+                    out->mass[out->n_points] = x;
+                    out->intensity[out->n_points++] = v.value;
+                    out->counts[out->n_pages - 1]++;
+                } else {
+                    x = v.value;
+                }
+                pending = !pending;
+                p = v.end;
+            }
             s = p + 1;
-        } else {
-            return 0;
+        } else { /* outside data only blank lines */
+            const char *p = s;
+            while (*p == ' ' || *p == '\t' || *p == '\r') p++;
+            if (p < limit && *p != '\n') return 0;
+            s = p + 1;
         }
     }
-    return out->n_pages && close_page(out, page_a, page_b, rt_a, rt_b, state);
+    return !pending && out->n_pages && close_page(out, page_a, page_b, rt_a, rt_b, state);
 }
 
 static int output_buffer(Py_buffer *view, Py_ssize_t *capacity, Py_ssize_t *known) {

@@ -1,9 +1,9 @@
 """JCAMP-DX GC-MS runs: one ``##PAGE=`` per scan with ``##XYDATA=(XY..XY)`` centroid pairs.
 
-Files with one ``x, y`` pair per data line (as instruments write them) are read in one pass by a
-small C reader (``_jcamp_pages.c``, built at install); anything else, every file with a fault, and
-every file where the C reader is not built, goes through the page-by-page parser, which names the
-scan at fault.
+Files made of labels and ``x, y`` values (one or several pairs per line, as instruments and NIST
+tools write them) are read in one pass by a small C reader (``_jcamp_pages.c``, built at install);
+anything else, every file with a fault, and every file where the C reader is not built, goes
+through the page-by-page parser, which names the scan at fault.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def read_jcamp(path: str | os.PathLike) -> RawScans:
 
 
 def _read_regular(data: bytes) -> RawScans | None:
-    """Read a regular file (one ``x, y`` pair per data line) in one pass of the C reader.
+    """Read a regular file (labels, blank lines and ``x, y`` values) in one pass of the C reader.
 
     Returns None where the C reader is not built or the file is not regular; the page parser then
     reads it (the two give identical values on every file the C reader accepts).
