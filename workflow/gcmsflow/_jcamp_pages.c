@@ -7,8 +7,8 @@
  * page, a value that is not a plain decimal number) makes read_regular return None, and
  * gcmsflow.jcamp reads the file with its page parser instead, which names the scan at fault.
  *
- * Numbers are converted exactly as Python's float() does (correctly rounded): plain decimals of at
- * most 15 significant digits and a power of ten within 1e+-22 by one exact IEEE operation
+ * Numbers are converted exactly as Python's float() does (correctly rounded): decimals whose digits
+ * form an integer up to 2**53 and whose power of ten lies within 1e+-22 by one exact IEEE operation
  * (Clinger's fast path); any other number by PyOS_string_to_double.
  */
 #define PY_SSIZE_T_CLEAN
@@ -249,7 +249,7 @@ static PyObject *read_regular(PyObject *self, PyObject *args) {
 static PyMethodDef METHODS[] = {
     {"read_regular", read_regular, METH_VARARGS,
      "read_regular(data, start, mass, intensity, times, counts) -> (n_pages, n_points) or None\n\n"
-     "Fill float64 mass/intensity (one slot per data line) and float64 times/int64 counts (one per\n"
+     "Fill float64 mass/intensity (one slot per x, y pair) and float64 times/int64 counts (one per\n"
      "page) from a regular JCAMP-DX GC-MS file whose first ##PAGE= line begins at byte `start`;\n"
      "None when the file is not regular or a buffer is too small."},
     {NULL, NULL, 0, NULL}};

@@ -34,9 +34,8 @@ def read_agilent(folder: str | os.PathLike) -> RawScans:
     data = np.asarray(datafile.data, dtype=np.float64)
     scan, column = np.nonzero(data)
     counts = np.bincount(scan, minlength=data.shape[0])
-    return RawScans(
+    return RawScans.in_scan_order(
         times_s=np.asarray(datafile.xlabels, dtype=np.float64) * 60.0,
-        scan_index=np.concatenate(([0], np.cumsum(counts)[:-1])),
         point_count=counts,
         mass=np.asarray(datafile.ylabels, dtype=np.float64)[column],
         intensity=data[scan, column],

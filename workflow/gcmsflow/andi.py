@@ -23,6 +23,16 @@ class RawScans:
     intensity: np.ndarray
     instrument: str = ""
 
+    @classmethod
+    def in_scan_order(cls, times_s: np.ndarray, point_count: np.ndarray, mass: np.ndarray, intensity: np.ndarray, instrument: str = "") -> RawScans:
+        """Point lists stored scan after scan: each scan's first point follows the previous scan's last."""
+        return cls(times_s, scan_starts(point_count), point_count, mass, intensity, instrument)
+
+
+def scan_starts(point_count: np.ndarray) -> np.ndarray:
+    """The index of each scan's first point when the points are stored scan after scan."""
+    return np.cumsum(point_count) - point_count
+
 
 def _text(value: object) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value or "")

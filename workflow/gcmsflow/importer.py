@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from .agilent import data_ms, read_agilent
-from .andi import RawScans, read_andi
+from .andi import RawScans, read_andi, scan_starts
 from .errors import GcmsflowError
 from .jcamp import read_jcamp
 from .mzml import read_mzml
@@ -125,7 +125,7 @@ def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) ->
     """
     n_scans, n_mz = raw.times_s.size, mz_max - mz_min + 1
     n_points = int(raw.point_count.sum())
-    offsets = np.cumsum(raw.point_count) - raw.point_count
+    offsets = scan_starts(raw.point_count)
     if np.array_equal(raw.scan_index, offsets):  # points stored in scan order: no gather needed
         mass, intensity = raw.mass[:n_points], raw.intensity[:n_points]
     else:

@@ -58,14 +58,13 @@ def _read_regular(data: bytes) -> RawScans | None:
         return None
     n_pages, n_points = read
     header = _labels(data[: first_page.start()].decode("latin-1"))
-    scale = 60.0 if _in_minutes(header) else 1.0
-    counts = counts[:n_pages]
-    index = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    return RawScans(times[:n_pages] * scale, index, counts, mass[:n_points], intensity[:n_points], header.get("SPECTROMETER_SYSTEM", ""))
+    return _scans(header, times[:n_pages], counts[:n_pages], mass[:n_points], intensity[:n_points])
 
 
-def _in_minutes(header: dict[str, str]) -> bool:
-    return any("MIN" in header.get(k, "").upper() for k in ("XUNITS", "RETENTION_TIME_UNITS", "UNITS"))
+def _scans(header: dict[str, str], times: np.ndarray, counts: np.ndarray, mass: np.ndarray, intensity: np.ndarray) -> RawScans:
+    """The run's point lists, times in seconds (the header may say minutes)."""
+    minutes = any("MIN" in header.get(k, "").upper() for k in ("XUNITS", "RETENTION_TIME_UNITS", "UNITS"))
+    return RawScans.in_scan_order(times * (60.0 if minutes else 1.0), counts, mass, intensity, header.get("SPECTROMETER_SYSTEM", ""))
 
 
 def _read_pages(text: str, path: str) -> RawScans:
@@ -74,7 +73,6 @@ def _read_pages(text: str, path: str) -> RawScans:
     header, pages = _labels(pages[0]), pages[1:]
     if not pages:
         raise GcmsflowError(path, "JCAMP-DX file has no ##PAGE= scans")
-    minutes = _in_minutes(header)
     times, counts, chunks = np.empty(len(pages)), np.empty(len(pages), dtype=np.int64), []
     for i, page in enumerate(pages):
         data_at = page.find("##XYDATA=")
@@ -100,9 +98,7 @@ def _read_pages(text: str, path: str) -> RawScans:
         counts[i] = values.size // 2
         chunks.append(values)
     pairs = np.concatenate(chunks).reshape(-1, 2) if counts.sum() else np.empty((0, 2))
-    scale = 60.0 if minutes else 1.0
-    index = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    return RawScans(times * scale, index, counts, pairs[:, 0], pairs[:, 1], header.get("SPECTROMETER_SYSTEM", ""))
+    return _scans(header, times, counts, pairs[:, 0], pairs[:, 1])
 
 
 def page_tic(path: str | os.PathLike) -> np.ndarray:

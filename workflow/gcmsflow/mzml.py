@@ -47,9 +47,8 @@ def read_mzml(path: str | os.PathLike) -> RawScans:
     if not times:
         raise GcmsflowError(path, f"no MS1 spectra ({n_spectra} spectra of other MS levels)")
     counts_arr = np.array(counts, dtype=np.int64)
-    return RawScans(
+    return RawScans.in_scan_order(
         times_s=np.array(times),
-        scan_index=np.concatenate(([0], np.cumsum(counts_arr)[:-1])),
         point_count=counts_arr,
         mass=np.concatenate(masses),
         intensity=np.concatenate(intensities),

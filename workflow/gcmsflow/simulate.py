@@ -216,9 +216,8 @@ def simulate_run(
     scan_idx, mz_idx = np.nonzero(counts)
     mass = mz_axis[mz_idx] + 0.00025 * mz_axis[mz_idx] - 0.02
     point_count = np.bincount(scan_idx, minlength=times.size)
-    raw = RawScans(
+    raw = RawScans.in_scan_order(
         times_s=times,
-        scan_index=np.concatenate(([0], np.cumsum(point_count)[:-1])),
         point_count=point_count,
         mass=mass.astype(np.float32),
         intensity=counts[scan_idx, mz_idx].astype(np.float32),
