@@ -8,7 +8,7 @@ CORES ?= 2
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml setup.py workflow/gcmsflow/_jcamp_pages.c workflow/gcmsflow/_unit_mass.c
+$(VENV)/.installed: requirements.lock pyproject.toml setup.py workflow/gcmsflow/io/_jcamp_pages.c workflow/gcmsflow/io/_unit_mass.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .

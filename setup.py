@@ -5,7 +5,7 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("gcmsflow._jcamp_pages", ["workflow/gcmsflow/_jcamp_pages.c"], optional=True),
-        Extension("gcmsflow._unit_mass", ["workflow/gcmsflow/_unit_mass.c"], optional=True),
+        Extension("gcmsflow.io._jcamp_pages", ["workflow/gcmsflow/io/_jcamp_pages.c"], optional=True),
+        Extension("gcmsflow.io._unit_mass", ["workflow/gcmsflow/io/_unit_mass.c"], optional=True),
     ]
 )

@@ -29,7 +29,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from gcmsflow.simulate import Design, simulate_study  # noqa: E402
+from gcmsflow.demo.simulate import Design, simulate_study  # noqa: E402
 from peers import pymassspec_andi_rts  # noqa: E402
 
 DETECTOR_NOISE = 12.0  # counts, the simulator's Gaussian detector noise

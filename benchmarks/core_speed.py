@@ -38,9 +38,9 @@ def report(seconds, **extra):
 
 DETECT = {
     "gcmsflow": """
-from gcmsflow.detect import detect_components
-from gcmsflow.importer import ImportParams, import_run
-from gcmsflow.tables import write_tsv
+from gcmsflow.signal.detect import detect_components
+from gcmsflow.io.importer import ImportParams, import_run
+from gcmsflow.core.tables import write_tsv
 start = time.perf_counter()
 peaks = detect_components(import_run({path!r}, ImportParams(mz_min=50, mz_max=500)))
 seconds = time.perf_counter() - start
@@ -73,8 +73,8 @@ report(seconds, peaks=len(peaks))
 ALIGN = {
     "gcmsflow": """
 import pandas as pd
-from gcmsflow.align import AlignParams, align
-from gcmsflow.tables import read_tsv
+from gcmsflow.signal.align import AlignParams, align
+from gcmsflow.core.tables import read_tsv
 paths = {paths!r}
 frames = [read_tsv(p).assign(sample=n) for n, p in paths.items()]
 start = time.perf_counter()
@@ -95,8 +95,8 @@ report(time.perf_counter() - start, features=len(alignment.peakpos[0]), componen
 
 SYNTHETIC = """
 import numpy as np, pandas as pd
-from gcmsflow.align import AlignParams, align
-from gcmsflow.detect import format_spectrum
+from gcmsflow.signal.align import AlignParams, align
+from gcmsflow.core.spectra import format_spectrum
 rng = np.random.default_rng(5)
 n_runs, n_compounds = {n_runs}, {n_compounds}
 rt = np.sort(rng.uniform(300.0, 1800.0, n_compounds))

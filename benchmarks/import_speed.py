@@ -20,8 +20,8 @@ TARGET_RATIO, MAX_SECONDS, MAX_MB = 20.0, 0.3, 300.0  # issue 3: >= 20x PyMassSp
 
 CHILD = {
     "gcmsflow": """
-from gcmsflow import jcamp
-from gcmsflow.importer import import_run
+from gcmsflow.io import jcamp
+from gcmsflow.io.importer import import_run
 start = time.perf_counter()
 cube = import_run({path!r})
 report(time.perf_counter() - start, scans=cube.intensity.shape[0], c_reader=jcamp._jcamp_pages is not None)

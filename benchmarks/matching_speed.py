@@ -24,9 +24,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
-from gcmsflow.annotate import MatchParams  # noqa: E402
-from gcmsflow.library import load_library  # noqa: E402
-from gcmsflow.search import score_matrix, top_hits  # noqa: E402
+from gcmsflow.identify.params import MatchParams  # noqa: E402
+from gcmsflow.identify.search import score_matrix, top_hits  # noqa: E402
+from gcmsflow.io.library import load_library  # noqa: E402
 
 
 def perturbed(spectra: np.ndarray, copies: int, seed: int) -> np.ndarray:

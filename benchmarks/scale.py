@@ -24,7 +24,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
-from gcmsflow.simulate import Design, simulate_study  # noqa: E402
+from gcmsflow.demo.simulate import Design, simulate_study  # noqa: E402
 
 STUDY_STEPS = [
     "ri_calibrate", "align", "gapfill", "annotate", "normalize", "metabolites", "differential_asn_deprived_vs_control",

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from gcmsflow.scancube import ScanCube
+from gcmsflow.core.scancube import ScanCube
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -52,7 +51,7 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """The embedded demo study, simulated as `make demo` does: its folder and its --config arguments."""
-    from gcmsflow.simulate import Design, simulate_study
+    from gcmsflow.demo.simulate import Design, simulate_study
 
     out = tmp_path_factory.mktemp("demo")
     simulate_study(out, Design())
@@ -72,7 +71,7 @@ def demo_run(demo: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFact
 @pytest.fixture(scope="session")
 def small_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A simulated study with 3 samples per group (11 runs) and its truth tables."""
-    from gcmsflow.simulate import Design, simulate_study
+    from gcmsflow.demo.simulate import Design, simulate_study
 
     out = tmp_path_factory.mktemp("study")
     simulate_study(out, Design(per_group=3, qc_every=2))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from gcmsflow.align import AlignParams, align, consensus_spectra
-from gcmsflow.detect import format_spectrum
+from gcmsflow.core.spectra import format_spectrum
+from gcmsflow.signal.align import AlignParams, align, consensus_spectra
 
 QUANT = {"a": 116, "b": 245, "c": 319}
 SPECTRA = {

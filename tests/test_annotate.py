@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from gcmsflow.annotate import MatchParams, annotate
-from gcmsflow.search import score_matrix
-from gcmsflow.library import Library, spectra_matrix
+from gcmsflow.identify.annotate import annotate
+from gcmsflow.identify.params import MatchParams
+from gcmsflow.identify.search import score_matrix
+from gcmsflow.io.library import Library, spectra_matrix
 
 
 def dense(spectra: list[dict[int, float]]) -> np.ndarray:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.stats import ks_2samp
-
 from conftest import SHARED_DATA
-from gcmsflow.annotate import MatchParams
-from gcmsflow.search import score_matrix
-from gcmsflow.decoys import compound_keys, make_decoys, target_decoy_qvalues
-from gcmsflow.library import load_library
+from gcmsflow.identify.decoys import compound_keys, make_decoys, target_decoy_qvalues
+from gcmsflow.identify.params import MatchParams
+from gcmsflow.identify.search import score_matrix
+from gcmsflow.io.library import load_library
+from scipy.stats import ks_2samp
 
 
 def look_alike_library(n_pairs: int = 40, seed: int = 3) -> np.ndarray:

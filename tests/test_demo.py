@@ -11,8 +11,7 @@ from pathlib import Path
 import matplotlib.image
 import pandas as pd
 import pytest
-
-from gcmsflow.mztab import check_mztab
+from gcmsflow.report.mztab import check_mztab
 
 pytestmark = pytest.mark.e2e
 

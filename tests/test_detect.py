@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import synthetic_cube
+from gcmsflow.core.spectra import format_spectrum, parse_spectrum
+from gcmsflow.signal.detect import (
+    DetectParams,
+    Traces,
+    build_models,
+    detect_components,
+    nnls_columns,
+    peak_extent,
+)
 from scipy.optimize import nnls
-
-from gcmsflow.detect import DetectParams, Traces, build_models, detect_components, format_spectrum, nnls_columns, parse_spectrum, peak_extent
 
 A = {116: 1.0, 132: 0.5, 231: 0.3, 73: 0.9, 188: 0.2}
 B = {245: 1.0, 156: 0.6, 289: 0.3, 73: 0.8, 188: 0.4}

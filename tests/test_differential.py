@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from gcmsflow.core.errors import GcmsflowError
+from gcmsflow.stats.differential import (
+    bh_qvalues,
+    differential,
+    fit_f_dist,
+    moderated_t_test,
+    trigamma_inverse,
+    welch_test,
+)
 from scipy import stats
-
-from gcmsflow.differential import bh_qvalues, differential, fit_f_dist, moderated_t_test, trigamma_inverse, welch_test
-from gcmsflow.errors import GcmsflowError
 
 
 def test_welch_matches_scipy() -> None:
@@ -32,7 +38,7 @@ def test_trigamma_inverse_inverts() -> None:
 def test_moderated_t_hand_computed_with_known_prior(monkeypatch: pytest.MonkeyPatch) -> None:
     case = np.array([[1.0, 2.0, 3.0]])
     control = np.array([[0.0, 1.0, 2.0]])
-    monkeypatch.setattr("gcmsflow.differential.fit_f_dist", lambda s2, d: (4.0, 0.5))
+    monkeypatch.setattr("gcmsflow.stats.differential.fit_f_dist", lambda s2, d: (4.0, 0.5))
     design = np.column_stack([np.ones(6), [1, 1, 1, 0, 0, 0]])
     result = moderated_t_test(np.hstack([case, control]), design, np.array([3]), np.array([3]))
     # s² = 1 on d = 4; posterior (4·0.5 + 4·1)/8 = 0.75; t = 1 / sqrt(0.75·2/3); df = min(8, 4) = 4
@@ -72,7 +78,7 @@ def test_moderated_t_without_shrinkage_equals_statsmodels_ols_with_a_covariate(m
     rng = np.random.default_rng(5)
     runs = sheet(4, 4, batch=["1", "2", "1", "2", "1", "2", "1", "2"], age=[30, 41, 52, 38, 45, 60, 33, 48])
     abundance = pd.DataFrame(rng.normal(10, 1, (12, 8)), columns=runs.index, index=[f"F{i:02d}" for i in range(12)])
-    monkeypatch.setattr("gcmsflow.differential.fit_f_dist", lambda s2, d: (0.0, 1.0))
+    monkeypatch.setattr("gcmsflow.stats.differential.fit_f_dist", lambda s2, d: (0.0, 1.0))
     names = pd.Series(dtype=str)
     moderated = differential(abundance, runs, ["a0", "a1", "a2", "a3"], ["c0", "c1", "c2", "c3"], names, "moderated_t", ("batch", "age"))
     ols = differential(abundance, runs, ["a0", "a1", "a2", "a3"], ["c0", "c1", "c2", "c3"], names, "ols", ("batch", "age"))
@@ -83,7 +89,7 @@ def test_moderated_t_two_groups_is_the_pooled_t_when_the_prior_is_empty(monkeypa
     rng = np.random.default_rng(8)
     runs = sheet(3, 5)
     abundance = pd.DataFrame(rng.normal(0, 1, (5, 8)), columns=runs.index)
-    monkeypatch.setattr("gcmsflow.differential.fit_f_dist", lambda s2, d: (0.0, 1.0))
+    monkeypatch.setattr("gcmsflow.stats.differential.fit_f_dist", lambda s2, d: (0.0, 1.0))
     table = differential(abundance, runs, ["a0", "a1", "a2"], ["c0", "c1", "c2", "c3", "c4"], pd.Series(dtype=str), "moderated_t").set_index("feature_id")
     expected = stats.ttest_ind(abundance[["a0", "a1", "a2"]], abundance[["c0", "c1", "c2", "c3", "c4"]], axis=1)
     assert table.loc[abundance.index, "pvalue"].to_numpy() == pytest.approx(expected.pvalue)

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from gcmsflow.drift import DriftParams, choose_fraction, correct_drift, d_ratio_percent, loess_trend, rsd_percent
+from gcmsflow.stats.drift import (
+    DriftParams,
+    choose_fraction,
+    correct_drift,
+    d_ratio_percent,
+    loess_trend,
+    rsd_percent,
+)
 
 
 def study(n_runs: int = 30, qc_every: int = 3, drift_per_run: float = 0.04, batches: int = 1, seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:

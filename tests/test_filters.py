@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from gcmsflow.filters import FilterParams, feature_filters
+from gcmsflow.stats.filters import FilterParams, feature_filters
 
 GROUPS = {"control": ["c1", "c2", "c3", "c4", "c5"], "asn_deprived": ["a1", "a2", "a3", "a4", "a5"]}
 QCS = ["q1", "q2", "q3", "q4"]

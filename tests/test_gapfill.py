@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from conftest import synthetic_cube
-from gcmsflow.detect import DetectParams
-from gcmsflow.gapfill import expected_rt, fill_run, integrate
+from gcmsflow.signal.detect import DetectParams
+from gcmsflow.signal.gapfill import expected_rt, fill_run, integrate
 
 
 def test_integrate_recovers_gaussian_area() -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from gcmsflow.andi import RawScans, write_andi
 from gcmsflow.cli import main
-from gcmsflow.errors import GcmsflowError
-from gcmsflow import importer
-from gcmsflow.importer import ImportParams, bin_unit_mass, import_run, sum_by_cell
-from gcmsflow.scancube import load_cube
+from gcmsflow.core.errors import GcmsflowError
+from gcmsflow.core.rawscans import RawScans
+from gcmsflow.core.scancube import load_cube
+from gcmsflow.io import importer
+from gcmsflow.io.andi import write_andi
+from gcmsflow.io.importer import ImportParams, bin_unit_mass, import_run, sum_by_cell
 
 
 def raw_scans(times=(1.0, 2.0, 3.0), points=((73.05, 100.0), (147.07, 50.0))) -> RawScans:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import REPO, SHARED_DATA, snakemake
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.e2e]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import SHARED_DATA
-from gcmsflow.errors import GcmsflowError
-from gcmsflow.library import column_class, load_library
+from gcmsflow.core.errors import GcmsflowError
+from gcmsflow.io.library import column_class, load_library
 
 
 @pytest.mark.shared_data

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from gcmsflow.metabolites import grouping_rule, metabolite_table, split_name
+from gcmsflow.core.names import split_name
+from gcmsflow.stats.metabolites import grouping_rule, metabolite_table
 
 
 def test_names_split_into_metabolite_and_derivative() -> None:

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from gcmsflow.mztab import check_mztab, mztab_lines
-from gcmsflow.provenance import provenance, sha256_of_file
+from gcmsflow.report.mztab import check_mztab, mztab_lines
+from gcmsflow.report.provenance import provenance, sha256_of_file
 
 
 @pytest.fixture()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from gcmsflow.errors import GcmsflowError
-from gcmsflow.filters import FilterParams
-from gcmsflow.normalize import NormalizeParams, blank_filter, normalize, pqn_factors
+from gcmsflow.core.errors import GcmsflowError
+from gcmsflow.stats.filters import FilterParams
+from gcmsflow.stats.normalize import (
+    NormalizeParams,
+    blank_filter,
+    normalize,
+    pqn_factors,
+)
 
 RUNS = pd.DataFrame(
     {"type": ["sample", "sample", "sample", "qc", "blank"], "group": ["g", "g", "g", "pool", "blank"], "batch": "1", "injection_order": [1, 2, 3, 4, 5]},

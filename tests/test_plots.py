@@ -6,8 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from gcmsflow import plots
+from gcmsflow.report import plots
 
 SHEET = pd.DataFrame({"group": ["a", "a", "b", "b", "pool"], "type": ["sample"] * 4 + ["qc"], "injection_order": range(1, 6)},
                      index=["a1", "a2", "b1", "b2", "q1"]).assign(sample=lambda s: s.index)

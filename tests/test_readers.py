@@ -10,14 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import SHARED_DATA
-from gcmsflow.andi import read_andi, write_andi
 from gcmsflow.cli import main
-from gcmsflow.errors import GcmsflowError
-from gcmsflow.importer import ImportParams, import_run, sniff_format
-from gcmsflow import jcamp
-from gcmsflow.jcamp import page_tic
+from gcmsflow.core.errors import GcmsflowError
+from gcmsflow.io import jcamp
+from gcmsflow.io.andi import read_andi, write_andi
+from gcmsflow.io.importer import ImportParams, import_run, sniff_format
+from gcmsflow.io.jcamp import page_tic
 from test_importer import raw_scans
 
 CV = 'cvRef="MS" accession="{acc}" name="{name}" value="{value}"'

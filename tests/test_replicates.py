@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from gcmsflow.replicates import pca_separation, replicate_consistency, silhouette
+from gcmsflow.stats.replicates import pca_separation, replicate_consistency, silhouette
 
 
 def sheet(groups: dict[str, list[str]], qcs: list[str] = ()) -> pd.DataFrame:

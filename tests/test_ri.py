@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from gcmsflow.cli import main
-from gcmsflow.detect import format_spectrum
-from gcmsflow.errors import GcmsflowError
-from gcmsflow.ri import (
+from gcmsflow.core.errors import GcmsflowError
+from gcmsflow.core.spectra import format_spectrum
+from gcmsflow.demo.simulate import alkane_spectrum
+from gcmsflow.report.summary import ri_summary
+from gcmsflow.signal.ri import (
     RiParams,
     assign_markers,
     batch_ladders,
@@ -21,8 +22,6 @@ from gcmsflow.ri import (
     ri_of_rt,
     table_calibration,
 )
-from gcmsflow.simulate import alkane_spectrum
-from gcmsflow.summary import ri_summary
 
 ALKANE = alkane_spectrum(16)
 TMS = {73: 1.0, 147: 0.4, 116: 0.8}

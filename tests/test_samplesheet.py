@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from gcmsflow.errors import GcmsflowError
-from gcmsflow.samplesheet import check_contrasts, load_sheet, runs_of_type
+from gcmsflow.core.errors import GcmsflowError
+from gcmsflow.core.samplesheet import check_contrasts, load_sheet, runs_of_type
 
 HEADER = "sample\tfile\tgroup\ttype\tbatch\tinjection_order\n"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from gcmsflow.annotate import MatchParams
-from gcmsflow.search import pair_scores, score_matrix, top_hits
+from gcmsflow.identify.params import MatchParams
+from gcmsflow.identify.search import pair_scores, score_matrix, top_hits
 
 
 def library_and_queries(seed: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

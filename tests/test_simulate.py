@@ -6,10 +6,16 @@ import hashlib
 from pathlib import Path
 
 import pandas as pd
-
 from conftest import REPO
-from gcmsflow.simulate import Design, alkane_spectrum, design_runs, load_compounds, simulate_study, tms_spectrum
-from gcmsflow.tables import read_tsv
+from gcmsflow.core.tables import read_tsv
+from gcmsflow.demo.simulate import (
+    Design,
+    alkane_spectrum,
+    design_runs,
+    load_compounds,
+    simulate_study,
+    tms_spectrum,
+)
 
 
 def test_study_layout_and_truth(small_study: Path) -> None:

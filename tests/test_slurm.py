@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, snakemake
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e]

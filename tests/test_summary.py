@@ -6,9 +6,13 @@ import copy
 
 import pandas as pd
 import yaml
-
 from conftest import REPO
-from gcmsflow.summary import annotation_summary, contrast_summary, methods_paragraph, qc_summary
+from gcmsflow.report.summary import (
+    annotation_summary,
+    contrast_summary,
+    methods_paragraph,
+    qc_summary,
+)
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 PROVENANCE = {"gcmsflow": "0.1.0", "python": "3.11.7", "packages": {p: "1.0" for p in ("snakemake", "numpy", "scipy", "pandas", "statsmodels", "matchms")}}

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import REPO, snakemake
 
 pytestmark = pytest.mark.e2e

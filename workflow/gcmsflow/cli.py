@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .errors import GcmsflowError
+from .core.errors import GcmsflowError
 
 
 def _options(text: str, cls: type) -> Any:
@@ -39,24 +39,25 @@ def _stem_map(paths: list[str], suffix: str) -> dict[str, str]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from .simulate import Design, simulate_study
+    from .demo.simulate import Design, simulate_study
 
     design = Design(per_group=args.per_group, qc_every=args.qc_every, seed=args.seed)
     simulate_study(args.out, design)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from .importer import ImportParams, import_run
-    from .scancube import save_cube
+    from .core.scancube import save_cube
+    from .io.importer import ImportParams, import_run
 
     save_cube(import_run(args.input, _options(args.options, ImportParams)), args.output)
 
 
 def cmd_detect(args: argparse.Namespace) -> None:
-    from .detect import DetectParams, detect_components, parse_spectrum
-    from .msp import MspEntry, write_msp
-    from .scancube import load_cube
-    from .tables import write_tsv
+    from .core.scancube import load_cube
+    from .core.spectra import parse_spectrum
+    from .core.tables import write_tsv
+    from .io.msp import MspEntry, write_msp
+    from .signal.detect import DetectParams, detect_components
 
     cube = load_cube(args.input)
     peaks = detect_components(cube, _options(args.options, DetectParams))
@@ -73,9 +74,16 @@ def cmd_detect(args: argparse.Namespace) -> None:
 def cmd_ri(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .ri import CALIBRATION_COLUMNS, QC_COLUMNS, RiParams, batch_ladders, find_ladder, table_calibration
-    from .samplesheet import load_sheet
-    from .tables import read_tsv, write_tsv
+    from .core.samplesheet import load_sheet
+    from .core.tables import read_tsv, write_tsv
+    from .signal.ri import (
+        CALIBRATION_COLUMNS,
+        QC_COLUMNS,
+        RiParams,
+        batch_ladders,
+        find_ladder,
+        table_calibration,
+    )
 
     params = _options(args.options, RiParams)
     sheet = load_sheet(args.samples).sort_values(["injection_order", "sample"], kind="stable")
@@ -107,11 +115,11 @@ def cmd_ri(args: argparse.Namespace) -> None:
 def cmd_align(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .align import AlignParams, align, consensus_spectra
-    from .msp import write_msp
-    from .ri import ri_for_batch
-    from .samplesheet import load_sheet, runs_of_type
-    from .tables import read_tsv, write_tsv
+    from .core.samplesheet import load_sheet, runs_of_type
+    from .core.tables import read_tsv, write_tsv
+    from .io.msp import write_msp
+    from .signal.align import AlignParams, align, consensus_spectra
+    from .signal.ri import ri_for_batch
 
     sheet = load_sheet(args.samples)
     calibration = read_tsv(args.calibration, ["batch", "carbon", "ri", "rt"])
@@ -131,10 +139,10 @@ def cmd_align(args: argparse.Namespace) -> None:
 def cmd_gapfill(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .detect import DetectParams
-    from .gapfill import fill_run
-    from .scancube import load_cube
-    from .tables import read_tsv, write_tsv
+    from .core.scancube import load_cube
+    from .core.tables import read_tsv, write_tsv
+    from .signal.detect import DetectParams
+    from .signal.gapfill import fill_run
 
     table = read_tsv(args.table, ["feature_id", "rt", "quant_mz"])
     members = read_tsv(args.members, ["feature_id", "sample", "rt", "rt_start", "rt_end"])
@@ -152,9 +160,10 @@ def cmd_gapfill(args: argparse.Namespace) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> None:
-    from .annotate import MatchParams, annotate
-    from .library import load_library
-    from .tables import write_tsv
+    from .core.tables import write_tsv
+    from .identify.annotate import annotate
+    from .identify.params import MatchParams
+    from .io.library import load_library
 
     params = _options(args.options, MatchParams)
     library = load_library(args.library, params.column_class)
@@ -168,9 +177,9 @@ def cmd_annotate(args: argparse.Namespace) -> None:
 
 
 def cmd_replicates(args: argparse.Namespace) -> None:
-    from .replicates import pca_separation, replicate_consistency
-    from .samplesheet import load_sheet
-    from .tables import read_tsv, write_tsv
+    from .core.samplesheet import load_sheet
+    from .core.tables import read_tsv, write_tsv
+    from .stats.replicates import pca_separation, replicate_consistency
 
     sheet = load_sheet(args.samples)
     detected = read_tsv(args.aligned, ["feature_id"]).set_index("feature_id")
@@ -180,8 +189,8 @@ def cmd_replicates(args: argparse.Namespace) -> None:
 
 
 def cmd_metabolites(args: argparse.Namespace) -> None:
-    from .metabolites import metabolite_table
-    from .tables import read_tsv, write_tsv
+    from .core.tables import read_tsv, write_tsv
+    from .stats.metabolites import metabolite_table
 
     annotations = read_tsv(args.annotations, ["feature_id", "name"])
     abundance = read_tsv(args.abundance, ["feature_id"]).set_index("feature_id")
@@ -191,11 +200,11 @@ def cmd_metabolites(args: argparse.Namespace) -> None:
 
 
 def cmd_normalize(args: argparse.Namespace) -> None:
-    from .drift import DriftParams
-    from .filters import FilterParams
-    from .normalize import NormalizeParams, normalize
-    from .samplesheet import load_sheet
-    from .tables import read_tsv, write_tsv
+    from .core.samplesheet import load_sheet
+    from .core.tables import read_tsv, write_tsv
+    from .stats.drift import DriftParams
+    from .stats.filters import FilterParams
+    from .stats.normalize import NormalizeParams, normalize
 
     sheet = load_sheet(args.samples)
     table = read_tsv(args.table, ["feature_id"]).set_index("feature_id")
@@ -223,9 +232,9 @@ def cmd_normalize(args: argparse.Namespace) -> None:
 def cmd_differential(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .differential import MODEL_TESTS, differential
-    from .samplesheet import load_sheet
-    from .tables import read_tsv, write_tsv
+    from .core.samplesheet import load_sheet
+    from .core.tables import read_tsv, write_tsv
+    from .stats.differential import MODEL_TESTS, differential
 
     sheet = load_sheet(args.samples)
     id_column = "metabolite_id" if args.level == "metabolites" else "feature_id"
@@ -255,10 +264,10 @@ def cmd_differential(args: argparse.Namespace) -> None:
 
 
 def cmd_plots(args: argparse.Namespace) -> None:
-    from . import plots
-    from .samplesheet import load_sheet
-    from .scancube import load_cube
-    from .tables import read_tsv
+    from .core.samplesheet import load_sheet
+    from .core.scancube import load_cube
+    from .core.tables import read_tsv
+    from .report import plots
 
     sheet = load_sheet(args.samples)
     out = Path(args.outdir)
@@ -282,9 +291,9 @@ def cmd_plots(args: argparse.Namespace) -> None:
 
 
 def cmd_mztab(args: argparse.Namespace) -> None:
-    from .mztab import mztab_lines, write_mztab
-    from .samplesheet import load_sheet
-    from .tables import read_tsv
+    from .core.samplesheet import load_sheet
+    from .core.tables import read_tsv
+    from .report.mztab import mztab_lines, write_mztab
 
     sheet = load_sheet(args.samples)
     features = read_tsv(args.table, ["feature_id", "rt", "ri", "quant_mz"])
@@ -297,9 +306,9 @@ def cmd_mztab(args: argparse.Namespace) -> None:
 def cmd_provenance(args: argparse.Namespace) -> None:
     import os
 
-    from .atomic import write_text
-    from .provenance import provenance
-    from .samplesheet import load_sheet
+    from .core.atomic import write_text
+    from .core.samplesheet import load_sheet
+    from .report.provenance import provenance
 
     try:
         config = json.loads(args.config_json)
@@ -313,9 +322,17 @@ def cmd_provenance(args: argparse.Namespace) -> None:
 
 
 def cmd_summary(args: argparse.Namespace) -> None:
-    from .atomic import write_text
-    from .summary import annotation_summary, contrast_summary, methods_paragraph, qc_summary, replicate_summary, ri_summary, summary_page
-    from .tables import read_tsv
+    from .core.atomic import write_text
+    from .core.tables import read_tsv
+    from .report.summary import (
+        annotation_summary,
+        contrast_summary,
+        methods_paragraph,
+        qc_summary,
+        replicate_summary,
+        ri_summary,
+        summary_page,
+    )
 
     try:
         record = json.loads(Path(args.provenance).read_text())

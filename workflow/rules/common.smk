@@ -11,8 +11,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
-from gcmsflow.errors import GcmsflowError  # noqa: E402
-from gcmsflow.samplesheet import check_contrasts, load_sheet, runs_of_type  # noqa: E402
+from gcmsflow.core.errors import GcmsflowError  # noqa: E402
+from gcmsflow.core.samplesheet import check_contrasts, load_sheet, runs_of_type  # noqa: E402
 
 # Keys a --configfile leaves out take their value from the shipped config/config.yaml.
 with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:

@@ -20,16 +20,12 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..core.names import split_name
+
 ISOMER_MARK = re.compile(r"\s*(\(BP\)|\bsyn\b|\banti\b|\bisomer\s*\d+\b|\(\d\)|\bmajor\b|\bminor\b)", re.IGNORECASE)
 TMS_COUNT = re.compile(r"(\d*)\s*TMS", re.IGNORECASE)
 ARTEFACTS = {"pyroglutamate": "cyclisation artefact of glutamine and glutamate (derivatisation); not assigned to either"}
 METABOLITE_COLUMNS = ["metabolite_id", "name", "features", "n_features", "forms", "rule", "note"]
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """(metabolite, derivative) from a library name; the derivative is '' without a comma."""
-    metabolite, _, derivative = name.partition(",")
-    return metabolite.strip(), derivative.strip()
 
 
 def _tms_groups(derivative: str) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .andi import RawScans
-from .errors import GcmsflowError
+from ..core.errors import GcmsflowError
+from ..core.rawscans import RawScans
 
 
 def data_ms(folder: str | os.PathLike) -> Path:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import GcmsflowError
+from ..core.errors import GcmsflowError
+from ..core.spectra import MZ_MAX
 
-MZ_MAX = 1000
 COLUMN_CLASSES = ("standard non-polar", "semi-standard non-polar", "intermediate polar", "polar")
 _PHASES = (  # checked in order: the first pattern that matches a COLUMN text gives its class
     ("polar", re.compile(r"wax|ffap|carbowax|\bpeg\b", re.I)),

@@ -14,8 +14,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .atomic import atomic_path  # noqa: E402
-from .drift import rsd_percent  # noqa: E402
+from ..core.atomic import atomic_path  # noqa: E402
+from ..stats.drift import rsd_percent  # noqa: E402
 
 TYPE_ORDER = ["sample", "qc", "blank", "alkane"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .atomic import write_text
+from ..core.atomic import write_text
 
 
 @dataclass

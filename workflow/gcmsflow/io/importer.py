@@ -17,15 +17,18 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.errors import GcmsflowError
+from ..core.rawscans import RawScans, scan_starts
+from ..core.scancube import ScanCube
 from .agilent import data_ms, read_agilent
-from .andi import RawScans, read_andi, scan_starts
-from .errors import GcmsflowError
+from .andi import read_andi
 from .jcamp import read_jcamp
 from .mzml import read_mzml
-from .scancube import ScanCube
 
 try:
-    from . import _unit_mass  # C binning kernel, built at install where a C compiler is present
+    from . import (
+        _unit_mass,  # C binning kernel, built at install where a C compiler is present
+    )
 except ImportError:
     _unit_mass = None
 

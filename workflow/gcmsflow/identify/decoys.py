@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .metabolites import split_name
+from ..core.names import split_name
 from .search import weighted
 
 BLOCK_ROWS = 1024

@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.io import netcdf_file
 
-from .atomic import atomic_path
-from .errors import GcmsflowError
-
-
-@dataclass
-class RawScans:
-    """Centroid point lists of a run: points of scan ``i`` are ``[scan_index[i], scan_index[i] + point_count[i])``."""
-
-    times_s: np.ndarray
-    scan_index: np.ndarray
-    point_count: np.ndarray
-    mass: np.ndarray
-    intensity: np.ndarray
-    instrument: str = ""
-
-    @classmethod
-    def in_scan_order(cls, times_s: np.ndarray, point_count: np.ndarray, mass: np.ndarray, intensity: np.ndarray, instrument: str = "") -> RawScans:
-        """Point lists stored scan after scan: each scan's first point follows the previous scan's last."""
-        return cls(times_s, scan_starts(point_count), point_count, mass, intensity, instrument)
-
-
-def scan_starts(point_count: np.ndarray) -> np.ndarray:
-    """The index of each scan's first point when the points are stored scan after scan."""
-    return np.cumsum(point_count) - point_count
+from ..core.atomic import atomic_path
+from ..core.errors import GcmsflowError
+from ..core.rawscans import RawScans
 
 
 def _text(value: object) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.scancube import ScanCube
 from .detect import DetectParams, preprocess
-from .scancube import ScanCube
 
 SHIFT_NEIGHBOURHOOD_S = 60.0
 LOD_SN = 3.0

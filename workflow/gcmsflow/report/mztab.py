@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .atomic import write_text
-from .metabolites import split_name
+from .. import __version__
+from ..core.atomic import write_text
+from ..core.names import split_name
 
 VERSION = "2.0.0-M"
 SECTIONS = {"SMH": "SML", "SFH": "SMF", "SEH": "SME"}

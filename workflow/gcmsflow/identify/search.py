@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .annotate import MatchParams
+    from .params import MatchParams
 
 SCORE_KEYS = ("forward", "reverse", "matched", "delta", "has_ri", "combined")
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.special import erfc
 
-from .andi import RawScans, write_andi
-from .msp import MspEntry, write_msp
-from .tables import write_tsv
+from ..core.rawscans import RawScans
+from ..core.tables import write_tsv
+from ..io.andi import write_andi
+from ..io.msp import MspEntry, write_msp
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-METABOLITES = RESOURCES / "demo_metabolites.tsv"
+METABOLITES = resources.files(__package__) / "demo_metabolites.tsv"
 ALKANE_CARBONS = range(10, 33)
 CASE, CONTROL = "asn_deprived", "control"
 DISTRACTORS = [
@@ -121,9 +123,10 @@ def emg(t: np.ndarray, apex_guess: float, sigma: float, tau: float) -> np.ndarra
     return y / top if top > 0 else y
 
 
-def load_compounds(path: Path = METABOLITES) -> pd.DataFrame:
+def load_compounds(path: Path | Traversable = METABOLITES) -> pd.DataFrame:
     """The demo compound table with an id and a library-style name per derivative."""
-    table = pd.read_csv(path, sep="\t")
+    with path.open() as handle:
+        table = pd.read_csv(handle, sep="\t")
     table["compound_id"] = [f"C{i + 1:02d}" for i in range(len(table))]
     table["name"] = [f"{m[0].upper()}{m[1:]}, {d}" for m, d in zip(table.metabolite, table.derivative)]
     return table

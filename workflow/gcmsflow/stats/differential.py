@@ -14,7 +14,7 @@ import statsmodels.api as sm
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
-from .errors import GcmsflowError
+from ..core.errors import GcmsflowError
 
 STATS_COLUMNS = ["feature_id", "name", "log2fc", "ci_low", "ci_high", "pvalue", "qvalue", "test", "n_case", "n_control"]
 TESTS = ("moderated_t", "ols", "welch", "mann_whitney")

@@ -18,37 +18,18 @@ could be compared (no RI on one side). Level 1 needs an in-house standard and is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from ..io.library import Library
 from .decoys import compound_keys, make_decoys, target_decoy_qvalues
-from .library import Library
+from .params import MatchParams
 from .search import top_hits
 
 ANNOTATION_COLUMNS = [
     "feature_id", "name", "inchikey", "library_id", "spectral_score", "reverse_score",
     "matched_peaks", "ri_library", "ri_delta", "score", "msi_level",
 ]
-
-
-@dataclass(frozen=True)
-class MatchParams:
-    """Scoring weights, acceptance thresholds (RI in index units), false-annotation rate and decoy settings."""
-
-    mz_power: float = 3.0
-    intensity_power: float = 0.6
-    ri_sigma: float = 15.0
-    ri_window: float = 30.0
-    no_ri_factor: float = 0.85
-    min_score: float = 0.6
-    min_spectral: float = 0.7
-    top_k: int = 5
-    max_fdr: float = 0.05
-    column_class: str | None = "semi-standard non-polar"
-    decoy_share: float = 0.5
-    decoy_seed: int = 1
 
 
 def _best_passes(scores: dict[str, np.ndarray], params: MatchParams) -> np.ndarray:

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .detect import parse_spectra, parse_spectrum
-from .msp import MspEntry
-
-MZ_MAX = 1000
+from ..core.spectra import MZ_MAX, parse_spectra, parse_spectrum
+from ..io.msp import MspEntry
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .detect import parse_spectrum
-from .errors import GcmsflowError
+from ..core.errors import GcmsflowError
+from ..core.spectra import parse_spectrum
 
 CALIBRATION_COLUMNS = ["batch", "carbon", "ri", "rt"]
 QC_COLUMNS = ["batch", "carbon", "ri", "rt", "status", "n_runs", "rt_sd_s", "residual_ri", "source"]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.errors import GcmsflowError
 from .drift import DriftParams, correct_drift, rsd_percent
-from .errors import GcmsflowError
 from .filters import FilterParams, feature_filters
 
 METHODS = ("internal_standard", "pqn", "median", "sum")

@@ -7,8 +7,8 @@ import os
 
 import numpy as np
 
-from .andi import RawScans
-from .errors import GcmsflowError
+from ..core.errors import GcmsflowError
+from ..core.rawscans import RawScans
 
 
 def _start_seconds(spectrum: dict) -> float:

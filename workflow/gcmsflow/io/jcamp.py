@@ -13,11 +13,13 @@ import re
 
 import numpy as np
 
-from .andi import RawScans
-from .errors import GcmsflowError
+from ..core.errors import GcmsflowError
+from ..core.rawscans import RawScans
 
 try:
-    from . import _jcamp_pages  # C reader, built at install where a C compiler is present
+    from . import (
+        _jcamp_pages,  # C reader, built at install where a C compiler is present
+    )
 except ImportError:
     _jcamp_pages = None
 

@@ -8,7 +8,7 @@ import os
 import platform
 from importlib import metadata
 
-from . import __version__
+from .. import __version__
 
 PACKAGES = ("snakemake", "numpy", "scipy", "pandas", "statsmodels", "matchms", "matplotlib", "seaborn", "netCDF4", "pyteomics", "rainbow-api")
 

@@ -1,0 +1,1 @@
+"""Shared foundations: errors, atomic writes, tables, the scan cube and raw-scan model, the sample sheet, settings, spectrum text and names."""

@@ -1,0 +1,1 @@
+"""The simulated demo study (spectra modelled, not copied) and its metabolite table."""

@@ -1,0 +1,1 @@
+"""Identification: library search, decoys, annotation with a false-annotation rate."""

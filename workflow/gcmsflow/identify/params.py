@@ -1,0 +1,23 @@
+"""Library-matching settings shared by search, decoys and annotation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Scoring weights, acceptance thresholds (RI in index units), false-annotation rate and decoy settings."""
+
+    mz_power: float = 3.0
+    intensity_power: float = 0.6
+    ri_sigma: float = 15.0
+    ri_window: float = 30.0
+    no_ri_factor: float = 0.85
+    min_score: float = 0.6
+    min_spectral: float = 0.7
+    top_k: int = 5
+    max_fdr: float = 0.05
+    column_class: str | None = "semi-standard non-polar"
+    decoy_share: float = 0.5
+    decoy_seed: int = 1

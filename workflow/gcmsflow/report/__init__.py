@@ -1,0 +1,1 @@
+"""What users read: plots, the methods and summary page, mzTab-M export, provenance."""

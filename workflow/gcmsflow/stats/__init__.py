@@ -1,0 +1,1 @@
+"""Quantities and statistics: normalisation, drift correction, filters, metabolite grouping, replicates, differential tests."""
