@@ -27,8 +27,8 @@ except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")
 validate(SHEET.drop(columns="path"), "../../config/schemas/samples.schema.yaml")
 
-# The command that started the run, for results/provenance.json (SLURM jobs inherit the environment).
-os.environ.setdefault("GCMSFLOW_COMMAND", shlex.join(sys.argv))
+# The command that started the run, for results/provenance.json.
+COMMAND_LINE = shlex.join(sys.argv)
 
 STUDY_RUNS = runs_of_type(SHEET, "sample", "qc", "blank")
 ALKANE_RUNS = runs_of_type(SHEET, "alkane")

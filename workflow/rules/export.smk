@@ -39,6 +39,7 @@ rule provenance:
         "results/logs/export/provenance.log",
     params:
         config=shlex.quote(json.dumps(config, sort_keys=True)),
+        command=shlex.quote(COMMAND_LINE),
     threads: 1
     resources:
         mem_mb=1000,
@@ -48,7 +49,7 @@ rule provenance:
         "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow provenance --samples {input.samples:q} --library {input.library:q} --config-json {params.config}"
-        " --output {output:q} 2> {log:q}"
+        " --command {params.command} --output {output:q} 2> {log:q}"
 
 
 rule summary:

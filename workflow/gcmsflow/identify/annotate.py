@@ -18,6 +18,8 @@ could be compared (no RI on one side). Level 1 needs an in-house standard and is
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -42,13 +44,21 @@ def _best_passes(scores: dict[str, np.ndarray], params: MatchParams) -> np.ndarr
     )
 
 
-def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], library: Library, params: MatchParams) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+class Annotation(NamedTuple):
+    """All top-k hits (with ``accepted``), the best accepted hit per feature, and the target–decoy table."""
+
+    hits: pd.DataFrame
+    best: pd.DataFrame
+    confidence: pd.DataFrame
+
+
+def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], library: Library, params: MatchParams) -> Annotation:
     """Top-k hits per feature (with ``accepted``), the best accepted hit per feature (``ANNOTATION_COLUMNS``)
     and the target–decoy table (per feature: best target and decoy scores, winner, q-value, accepted)."""
     n = len(feature_ids)
     if n == 0:
         empty = pd.DataFrame(columns=["feature_id", "best_target", "target_score", "decoy_score", "winner", "passes_thresholds", "qvalue", "accepted"])
-        return pd.DataFrame(columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "qvalue", "accepted"]), pd.DataFrame(columns=ANNOTATION_COLUMNS), empty
+        return Annotation(pd.DataFrame(columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "qvalue", "accepted"]), pd.DataFrame(columns=ANNOTATION_COLUMNS), empty)
     entries, target = top_hits(queries, query_ri, library.intensity, library.ri, params, params.top_k)
     keys = compound_keys(library.inchikeys, library.names)
     decoy_spectra = make_decoys(library.intensity, keys, params.mz_power, params.intensity_power, params.decoy_seed, params.decoy_share)
@@ -77,4 +87,4 @@ def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], 
             )
     hit_table = pd.DataFrame(hits, columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "qvalue", "accepted"])
     best = hit_table[hit_table["accepted"]]
-    return hit_table, best[ANNOTATION_COLUMNS].reset_index(drop=True), confidence
+    return Annotation(hit_table, best[ANNOTATION_COLUMNS].reset_index(drop=True), confidence)

@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from ..core.atomic import write_text
+from ..core.spectra import parse_spectrum
 
 
 @dataclass
@@ -36,3 +38,13 @@ def format_entry(entry: MspEntry, scale_to: float = 999.0) -> str:
 def write_msp(entries: list[MspEntry], target: str | os.PathLike) -> None:
     """Write ``entries`` to an MSP file atomically, records separated by blank lines."""
     write_text(target, "\n".join(format_entry(e) for e in entries))
+
+
+def component_entries(peaks: pd.DataFrame, run_name: str, source: str) -> list[MspEntry]:
+    """One MSP record per detected component (``peaks`` as written by detection), named ``"<run> <component_id>"``."""
+    entries = []
+    for row in peaks.itertuples():
+        mz, values = parse_spectrum(row.spectrum)
+        fields = {"RETENTIONTIME": f"{row.rt:.3f}", "QUANTMZ": str(row.quant_mz), "SOURCE": source}
+        entries.append(MspEntry(f"{run_name} {row.component_id}", mz, values, fields))
+    return entries

@@ -219,3 +219,8 @@ def check_mztab(text: str) -> list[str]:
                 if ref.strip() != "null" and ref.strip() not in ids.get(target, set()):
                     problems.append(f"{source} {row[f'{source}_ID']}: {column} refers to unknown {target} {ref.strip()}")
     return problems
+
+
+def study_id(sample_sheet: str | os.PathLike) -> str:
+    """The mzTab study id: the name of the sample sheet's folder (``study`` when it has none)."""
+    return Path(sample_sheet).resolve().parent.name or "study"

@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from ..core.atomic import atomic_path  # noqa: E402
+from ..stats.contrasts import Q_THRESHOLD  # noqa: E402
 from ..stats.drift import rsd_percent  # noqa: E402
 
 TYPE_ORDER = ["sample", "qc", "blank", "alkane"]
@@ -115,7 +116,7 @@ def pca_scores(abundance: pd.DataFrame, sheet: pd.DataFrame, target: str | os.Pa
     _save(fig, target)
 
 
-def volcano(stats: pd.DataFrame, target: str | os.PathLike, q_threshold: float = 0.05) -> None:
+def volcano(stats: pd.DataFrame, target: str | os.PathLike, q_threshold: float = Q_THRESHOLD) -> None:
     """log2 fold change against -log10 p, significant features (q below threshold) named."""
     data = stats.dropna(subset=["pvalue"]).copy()
     data["-log10 p"] = -np.log10(data["pvalue"].clip(lower=1e-300))

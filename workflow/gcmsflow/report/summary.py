@@ -3,9 +3,12 @@ and a methods paragraph written from the actual config and package versions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 import pandas as pd
+
+from ..stats.contrasts import Q_THRESHOLD
 
 FILTER_LABELS = {
     "missingness": "missing in more than {max_missing:.0%} of samples and present in fewer than {group_presence:.0%} of every group",
@@ -19,7 +22,7 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, classes="table", float_format=lambda x: f"{x:.3g}", na_rep="", escape=True)
 
 
-def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float = 0.05, top: int = 15) -> str:
+def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float = Q_THRESHOLD, top: int = 15) -> str:
     """One contrast: its model, how many features changed, and the named ones with log2fc, CI and q."""
     changed = stats[stats["qvalue"] < q_threshold]
     up, down = int((changed["log2fc"] > 0).sum()), int((changed["log2fc"] < 0).sum())
@@ -185,3 +188,32 @@ def summary_page(sections: list[str]) -> str:
     """A standalone HTML page from the sections."""
     style = "body{font-family:sans-serif;max-width:60em;margin:1em auto} .table td,.table th{padding:2px 8px;text-align:right}"
     return f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>gcmsflow summary</title><style>{style}</style></head><body>" + "".join(sections) + "</body></html>\n"
+
+
+@dataclass
+class StudyTables:
+    """What the summary page reads: per-contrast stats and model rows, and the study's QC tables."""
+
+    contrasts: list[tuple[pd.DataFrame, pd.Series]]
+    confidence: pd.DataFrame
+    precision: pd.DataFrame
+    drift: pd.DataFrame
+    filters: pd.DataFrame
+    blanks: pd.DataFrame
+    imputed: pd.DataFrame
+    replicates: pd.DataFrame
+    separation: pd.DataFrame
+    ladder_qc: pd.DataFrame
+
+
+def study_summary(tables: StudyTables, provenance: dict) -> str:
+    """The whole "Methods and summary" page: what changed, identification, QC, replicates, RI, methods."""
+    config = provenance["config"]
+    sections = ["<h2>What changed</h2>"]
+    sections += [contrast_summary(stats, model) for stats, model in tables.contrasts]
+    sections.append(annotation_summary(tables.confidence, config["annotate"]["max_fdr"]))
+    sections.append(qc_summary(tables.precision, tables.drift, tables.filters, tables.blanks, tables.imputed, config["filters"]))
+    sections.append(replicate_summary(tables.replicates, tables.separation))
+    sections.append(ri_summary(tables.ladder_qc))
+    sections.append(methods_paragraph(config, provenance, calibrated=len(tables.ladder_qc) > 0))
+    return summary_page(sections)

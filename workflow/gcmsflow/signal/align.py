@@ -10,6 +10,7 @@ quant ion for all runs (the most frequent per-run choice), recorded in the table
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,14 @@ def group_components(
     return labels
 
 
-def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, params: AlignParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+class Alignment(NamedTuple):
+    """The feature table and its members (one row per component that joined a feature)."""
+
+    table: pd.DataFrame
+    members: pd.DataFrame
+
+
+def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, params: AlignParams) -> Alignment:
     """Feature table (contract columns, areas per run) and the long member table from all runs' components.
 
     ``components`` holds every run's detected components with ``sample`` and ``ri`` columns.
@@ -144,7 +152,7 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
     rank = pd.Series(np.arange(len(summary)), index=summary["feature_id"])
     members = members.assign(_rank=rank.reindex(members["feature_id"]).to_numpy())
     members = members.sort_values(["_rank", "rt"], kind="stable")
-    return table, members[member_columns].reset_index(drop=True)
+    return Alignment(table, members[member_columns].reset_index(drop=True))
 
 
 def consensus_quant(members: pd.DataFrame) -> pd.Series:

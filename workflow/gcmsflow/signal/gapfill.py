@@ -9,10 +9,13 @@ imputation. Filled cells are flagged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from ..core.scancube import ScanCube
+from ..core.errors import GcmsflowError
+from ..core.scancube import ScanCube, load_cube
 from .detect import DetectParams, preprocess
 
 SHIFT_NEIGHBOURHOOD_S = 60.0
@@ -70,3 +73,26 @@ def fill_run(table: pd.DataFrame, members: pd.DataFrame, sample: str, cube: Scan
     half = np.maximum(widths.loc[rows["feature_id"]].to_numpy() / 2.0, 2.0 * cube.scan_interval_s)
     areas = integrate(cube, rows["quant_mz"].to_numpy(), centres, half, params)
     return pd.Series(areas, index=missing)
+
+
+@dataclass
+class GapFill:
+    """The feature table with re-integrated cells, and the (feature_id, sample) cells that were filled."""
+
+    table: pd.DataFrame
+    filled: pd.DataFrame
+
+
+def fill_gaps(table: pd.DataFrame, members: pd.DataFrame, cubes: dict[str, str], params: DetectParams, source: str = "feature table") -> GapFill:
+    """Re-integrate the empty cells of every run in ``cubes`` (run -> scan-cube path), one cube in memory at a time;
+    ``source`` (the table's path) is named when a run is not one of its columns."""
+    table = table.copy()
+    filled_rows = []
+    for sample, path in cubes.items():
+        if sample not in table.columns:
+            raise GcmsflowError(path, f"run '{sample}' is not a column of {source}")
+        areas = fill_run(table, members, sample, load_cube(path), params)
+        table.loc[areas.index, sample] = areas
+        filled_rows += [(table.at[i, "feature_id"], sample) for i in areas.index[areas.notna()]]
+    filled = pd.DataFrame(filled_rows, columns=["feature_id", "sample"]).sort_values(["feature_id", "sample"])
+    return GapFill(table, filled)

@@ -13,6 +13,7 @@ takes batch as a covariate instead (see :mod:`gcmsflow.differential`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,14 @@ def choose_fraction(order: np.ndarray, log_values: np.ndarray, fractions: tuple[
     return fractions[int(np.argmin(errors))]
 
 
-def correct_drift(areas: pd.DataFrame, runs: pd.DataFrame, params: DriftParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+class DriftCorrection(NamedTuple):
+    """Drift-corrected areas and the per feature and batch report of what was done."""
+
+    areas: pd.DataFrame
+    report: pd.DataFrame
+
+
+def correct_drift(areas: pd.DataFrame, runs: pd.DataFrame, params: DriftParams) -> DriftCorrection:
     """Drift-corrected areas (same shape, NaN kept) and one row per feature and batch saying what was done.
 
     ``runs`` is the sample sheet indexed by sample with ``type``, ``batch`` and ``injection_order``
@@ -105,4 +113,4 @@ def correct_drift(areas: pd.DataFrame, runs: pd.DataFrame, params: DriftParams) 
                 action = "corrected"
             records.append((feature, batch, n_qc, rsd, fraction, action))
     report = pd.DataFrame(records, columns=["feature_id", "batch", "n_qc", "qc_rsd_percent", "loess_fraction", "action"])
-    return pd.DataFrame(2.0**corrected, index=areas.index, columns=areas.columns), report
+    return DriftCorrection(pd.DataFrame(2.0**corrected, index=areas.index, columns=areas.columns), report)

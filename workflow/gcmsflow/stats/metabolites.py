@@ -16,6 +16,7 @@ its forms' normalised (linear) abundances, reported in log2; only forms kept by 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,14 @@ def grouping_rule(derivatives: list[str]) -> str:
     return "; ".join(rules) or "same metabolite name"
 
 
-def metabolite_table(annotations: pd.DataFrame, abundance: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+class Metabolites(NamedTuple):
+    """The metabolite table (``METABOLITE_COLUMNS``) and summed abundances (log2) by metabolite id."""
+
+    table: pd.DataFrame
+    abundance: pd.DataFrame
+
+
+def metabolite_table(annotations: pd.DataFrame, abundance: pd.DataFrame) -> Metabolites:
     """The metabolite table (``METABOLITE_COLUMNS``) and metabolite log2 abundances (metabolite_id x runs).
 
     ``annotations`` holds feature_id and name of the named features; ``abundance`` the log2 normalised
@@ -74,4 +82,4 @@ def metabolite_table(annotations: pd.DataFrame, abundance: pd.DataFrame) -> tupl
             sums.append(pd.Series(np.log2((2.0 ** abundance.loc[kept]).sum(axis=0)), name=metabolite_id))
     table = pd.DataFrame(rows, columns=METABOLITE_COLUMNS)
     values = pd.DataFrame(sums) if sums else pd.DataFrame(columns=abundance.columns)
-    return table, values
+    return Metabolites(table, values)
