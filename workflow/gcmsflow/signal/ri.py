@@ -203,6 +203,10 @@ def ri_of_rt(rt_s: np.ndarray | float, calibration: pd.DataFrame) -> np.ndarray:
     """Retention index of retention times (s): piecewise linear between markers, linear beyond them.
 
     Returns NaN everywhere when the calibration has fewer than two markers.
+
+    >>> markers = pd.DataFrame({"rt": [300.0, 400.0, 520.0], "ri": [1000.0, 1100.0, 1200.0]})
+    >>> ri_of_rt([350.0, 460.0, 580.0], markers).tolist()  # van den Dool-Kratz between markers, linear beyond
+    [1050.0, 1150.0, 1250.0]
     """
     rt_s = np.asarray(rt_s, dtype=float)
     if len(calibration) < 2:

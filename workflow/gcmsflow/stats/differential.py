@@ -174,7 +174,11 @@ def design_matrix(runs: pd.DataFrame, case_columns: list[str], covariates: list[
 
 
 def bh_qvalues(pvalues: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values; NaN stays NaN."""
+    """Benjamini–Hochberg adjusted p-values; NaN stays NaN.
+
+    >>> bh_qvalues(np.array([0.01, 0.04, np.nan, 0.03])).round(3).tolist()
+    [0.03, 0.04, nan, 0.04]
+    """
     q = np.full(pvalues.shape, np.nan)
     ok = np.isfinite(pvalues)
     if ok.any():
