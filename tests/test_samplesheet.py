@@ -39,7 +39,14 @@ def test_valid_sheet_resolves_paths_relative_to_its_folder(tmp_path: Path) -> No
 )
 def test_bad_rows_are_named(tmp_path: Path, rows: list[str], message: str) -> None:
     with pytest.raises(GcmsflowError, match=message):
-        load_sheet(sheet(tmp_path, rows))
+        load_sheet(sheet(tmp_path, rows), check_files=True)
+
+
+def test_raw_files_are_checked_only_when_asked(tmp_path: Path) -> None:
+    path = sheet(tmp_path, ["s1\traw/zz.cdf\tcontrol\tsample\t1\t1"])
+    assert load_sheet(path).loc["s1", "file"] == "raw/zz.cdf"
+    with pytest.raises(GcmsflowError, match="not found"):
+        load_sheet(path, check_files=True)
 
 
 def test_missing_column_is_named(tmp_path: Path) -> None:

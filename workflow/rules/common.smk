@@ -21,7 +21,7 @@ update_config(_defaults, copy.deepcopy(config))
 config.update(_defaults)
 validate(config, "../../config/schemas/config.schema.yaml")
 try:
-    SHEET = load_sheet(config["samples"])
+    SHEET = load_sheet(config["samples"], check_files=True)
     check_contrasts(SHEET, config["contrasts"], source="config: contrasts")
 except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")

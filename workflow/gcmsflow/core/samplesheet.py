@@ -16,8 +16,10 @@ TYPES = ("sample", "qc", "blank", "alkane")
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def load_sheet(path: str | os.PathLike) -> pd.DataFrame:
+def load_sheet(path: str | os.PathLike, check_files: bool = False) -> pd.DataFrame:
     """The checked sample sheet, indexed by sample, with ``path`` resolved against the sheet's folder.
+
+    ``check_files``: also require every raw file to exist (done once when the workflow starts, not in every job).
 
     Raises :class:`GcmsflowError` naming the row (1 = first data row) and column of the first problem.
     """
@@ -40,7 +42,7 @@ def load_sheet(path: str | os.PathLike) -> pd.DataFrame:
         seen[record.sample] = row
         if record.type not in TYPES:
             raise fail("type", f"unknown type '{record.type}' (expected one of {', '.join(TYPES)})")
-        if not (path.parent / record.file).exists():
+        if check_files and not (path.parent / record.file).exists():
             raise fail("file", f"file '{record.file}' not found (paths are relative to the sheet's folder)")
         try:
             order = float(record.injection_order)
