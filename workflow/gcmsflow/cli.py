@@ -43,6 +43,11 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "write the report's methods and summary page",
         ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation", "stats+", "models+", "output"),
     ),
+    "trace": (
+        "tracing:run_trace",
+        "isotopologue distributions of known fragments, corrected for natural abundance and tracer purity (IsoCor)",
+        ("samples", "table", "members", "annotations", "features", "cubes+", "isotopologues", "enrichment", "matrix", "fragments"),
+    ),
     "plots": ("figures:run_plots", "draw the report figures", ("samples", "ladder-qc", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir")),
 }
 # settings flags per subcommand: flag -> "module:Class" of the settings dataclass it fills
@@ -53,6 +58,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     "align": {"options": "signal.align:AlignParams"},
     "gapfill": {"options": "signal.detect:DetectParams"},
     "annotate": {"options": "identify.params:MatchParams"},
+    "trace": {"options": "tracing.fragments:TracingParams"},
     "normalize": {"options": "stats.normalize:NormalizeParams", "drift-options": "stats.drift:DriftParams", "filter-options": "stats.filters:FilterParams"},
 }
 
@@ -102,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         for flag in SETTINGS.get(name, {}):
             p.add_argument(f"--{flag}", default="{}", help="settings as a JSON object")
     sub.choices["differential"].add_argument("--test", default="moderated_t", help="moderated_t, ols, welch or mann_whitney")
-    sub.choices["differential"].add_argument("--level", default="features", choices=["features", "metabolites"], help="what the rows are")
+    sub.choices["differential"].add_argument("--level", default="features", choices=["features", "metabolites", "fragments"], help="what the rows are")
     return parser
 
 

@@ -72,10 +72,11 @@ def run_differential(
     output: str,
     model: str,
 ) -> None:
-    """One contrast (``case`` vs ``control`` groups) at the level of features or metabolites -> its stats table and model record."""
+    """One contrast (``case`` vs ``control`` groups) of feature or metabolite abundances, or of tracer fractional enrichment
+(``fragments``) -> its stats table and model record."""
     sheet = load_sheet(samples)
     asked = Contrast(contrast, case, control, test, tuple(covariates))
-    id_column = "metabolite_id" if level == "metabolites" else "feature_id"
+    id_column = {"metabolites": "metabolite_id", "fragments": "fragment_id"}.get(level, "feature_id")
     values = read_tsv(abundance, [id_column]).set_index(id_column)
     names = read_tsv(annotations, [id_column, "name"]).set_index(id_column)["name"]
     plan = plan_contrast(sheet, values.columns, asked, read_tsv(drift, ["batch", "action"]), (abundance, drift))
