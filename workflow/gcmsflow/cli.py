@@ -39,10 +39,12 @@ def _stem_map(paths: list[str], suffix: str) -> dict[str, str]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from .demo.simulate import Design, simulate_study
+    from .demo.severity import preset
+    from .demo.simulate import simulate_study
 
-    design = Design(per_group=args.per_group, qc_every=args.qc_every, seed=args.seed)
-    simulate_study(args.out, design)
+    layout = {"per_group": args.per_group, "qc_every": args.qc_every, "seed": args.seed, "batches": args.batches}
+    design, severity = preset(args.preset, args.severity, **layout)
+    simulate_study(args.out, design, severity, massbank=args.massbank)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -379,9 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("simulate", cmd_simulate, "write the simulated asparagine-deprivation demo study")
     p.add_argument("--out", required=True)
-    p.add_argument("--per-group", type=int, default=6)
-    p.add_argument("--qc-every", type=int, default=3)
-    p.add_argument("--seed", type=int, default=20261122)
+    p.add_argument("--preset", default="default", help="default (the demo) or hard (drift, tailing, spikes, batches, busy ladders)")
+    p.add_argument("--severity", help='JSON object overriding the preset\'s effects, e.g. \'{"spike_fraction": 0.05}\'')
+    p.add_argument("--massbank", help="MassBank MSP file whose spectra the compounds it holds get (../shared/data/library/massbank_gc_ei.msp)")
+    for flag in ("--per-group", "--qc-every", "--seed", "--batches"):
+        p.add_argument(flag, type=int, help="overrides the preset's value")
 
     stage_io = {
         "import": (cmd_import, "import a raw run into a scan cube (.npz)", ["--input", "--output"]),
