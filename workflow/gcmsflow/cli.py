@@ -80,9 +80,10 @@ def _call(args: argparse.Namespace) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    from .demo.simulate import Design, simulate_study
+    from .stages.demo import run_simulate
 
-    simulate_study(args.out, Design(per_group=args.per_group, qc_every=args.qc_every, seed=args.seed))
+    layout = {"per_group": args.per_group, "qc_every": args.qc_every, "seed": args.seed, "batches": args.batches}
+    run_simulate(args.out, args.preset, args.severity, args.massbank, layout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,9 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="write the simulated asparagine-deprivation demo study")
     p.set_defaults(func=_simulate)
     p.add_argument("--out", required=True)
-    p.add_argument("--per-group", type=int, default=6)
-    p.add_argument("--qc-every", type=int, default=3)
-    p.add_argument("--seed", type=int, default=20261122)
+    p.add_argument("--preset", default="default", help="default (the demo) or hard (drift, tailing, spikes, batches, busy ladders)")
+    p.add_argument("--severity", help='JSON object overriding the preset\'s effects, e.g. \'{"spike_fraction": 0.05}\'')
+    p.add_argument("--massbank", help="MassBank MSP file whose spectra the compounds it holds get (../shared/data/library/massbank_gc_ei.msp)")
+    for flag in ("--per-group", "--qc-every", "--seed", "--batches"):
+        p.add_argument(flag, type=int, help="overrides the preset's value")
     for name, (_, help_text, flags) in STAGES.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=_call)

@@ -12,8 +12,9 @@ from .errors import GcmsflowError
 T = TypeVar("T")
 
 
-def settings_from_json(text: str, cls: type[T], source: str = "--options") -> T:
-    """Settings dataclass ``cls`` from a JSON object; lists become tuples, unknown keys are refused.
+def settings_from_json(text: str, cls: type[T], source: str = "--options", base: T | None = None) -> T:
+    """Settings dataclass ``cls`` from a JSON object (over ``base``'s values when given, else the defaults);
+    lists become tuples, unknown keys are refused.
 
     >>> from dataclasses import dataclass
     >>> @dataclass(frozen=True)
@@ -31,7 +32,8 @@ def settings_from_json(text: str, cls: type[T], source: str = "--options") -> T:
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise GcmsflowError(source, f"unknown setting(s) {', '.join(unknown)} (known: {', '.join(known)})")
-    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in values.items()})
+    values = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+    return dataclasses.replace(base, **values) if base is not None else cls(**values)
 
 
 def json_object(text: str, source: str) -> dict[str, Any]:
