@@ -17,6 +17,7 @@ include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/export.smk"
+include: "workflow/rules/tracing.smk"
 
 
 rule all:
@@ -35,4 +36,5 @@ rule all:
         "results/export/study.mztab",
         "results/provenance.json",
         "results/summary.html",
+        TRACING_OUTPUTS,
     default_target: True

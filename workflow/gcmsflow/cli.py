@@ -48,6 +48,7 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "isotopologue distributions of known fragments, corrected for natural abundance and tracer purity (IsoCor)",
         ("samples", "table", "members", "annotations", "features", "cubes+", "isotopologues", "enrichment", "matrix", "fragments"),
     ),
+    "trace-plots": ("figures:run_trace_plots", "draw the stacked isotopologue bars of the traced fragments", ("samples", "isotopologues", "output")),
     "plots": ("figures:run_plots", "draw the report figures", ("samples", "ladder-qc", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir")),
 }
 # settings flags per subcommand: flag -> "module:Class" of the settings dataclass it fills
@@ -82,7 +83,7 @@ def _call(args: argparse.Namespace) -> None:
 def _simulate(args: argparse.Namespace) -> None:
     from .stages.demo import run_simulate
 
-    layout = {"per_group": args.per_group, "qc_every": args.qc_every, "seed": args.seed, "batches": args.batches}
+    layout = {"per_group": args.per_group, "qc_every": args.qc_every, "seed": args.seed, "batches": args.batches, "tracer": args.tracer}
     run_simulate(args.out, args.preset, args.severity, args.massbank, layout)
 
 
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", default="default", help="default (the demo) or hard (drift, tailing, spikes, batches, busy ladders)")
     p.add_argument("--severity", help='JSON object overriding the preset\'s effects, e.g. \'{"spike_fraction": 0.05}\'')
     p.add_argument("--massbank", help="MassBank MSP file whose spectra the compounds it holds get (../shared/data/library/massbank_gc_ei.msp)")
+    p.add_argument("--tracer", help="label the study runs with this tracer: 13C6-glucose, 13C5-glutamine or 15N-amide-glutamine")
     for flag in ("--per-group", "--qc-every", "--seed", "--batches"):
         p.add_argument(flag, type=int, help="overrides the preset's value")
     for name, (_, help_text, flags) in STAGES.items():

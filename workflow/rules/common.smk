@@ -33,6 +33,12 @@ COMMAND_LINE = shlex.join(sys.argv)
 STUDY_RUNS = runs_of_type(SHEET, "sample", "qc", "blank")
 ALKANE_RUNS = runs_of_type(SHEET, "alkane")
 CONTRASTS = {c["name"]: c for c in config["contrasts"]}
+TRACING_OUTPUTS = (
+    ["results/tracing/enrichment.tsv", "results/plots/isotopologues.png"]
+    + expand("results/tracing/stats/{contrast}.tsv", contrast=CONTRASTS)
+    if config["tracing"]["tracer"]
+    else []
+)
 # SLURM partition and account for every rule: config `cluster:` first, then the environment.
 CLUSTER = {
     resource: value

@@ -29,6 +29,7 @@ class Design:
     rt_end_s: float = 1400.0
     seed: int = 20261122
     batches: int = 1
+    tracer: str = ""  # e.g. 13C6-glucose: study runs labelled as demo/labelling.py says; '' = unlabelled
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from ..core.atomic import write_text
 from ..core.tables import write_tsv
 from ..io.andi import write_andi
 from ..io.msp import write_msp
+from ..tracing.fragments import Fragment
+from .labelling import compound_fragments, fragment_isotopologues, with_clusters
 from .library import DISTRACTORS, library_entries, library_name
 from .massbank import RealSpectrum, quant_ion, read_massbank
 from .runs import RUN_COLUMNS, BatchEffects, Contaminant, design_runs, near_lod_scale, rt_of_ri, simulate_run, true_amounts
@@ -102,6 +104,10 @@ def simulate_study(
     if (dilution != 1.0).any():
         amounts = amounts.mul(dilution, axis=0)
     spectra, real, real_distractors = study_spectra(compounds, design.seed, massbank)
+    fragments = compound_fragments(compounds)
+    natural = [with_clusters(spec, fragments.get(k, []), "", "") for k, spec in enumerate(spectra)]
+    if design.tracer:
+        sheet["tracer"] = np.where(sheet["type"].isin(["sample", "qc"]), design.tracer, "")
     low, high = severity.tau_range_s
     taus = np.array([stable_rng(design.seed, "tau", c).uniform(low, high) if high > low else low for c in compounds.compound_id])
     contaminants = ladder_contaminants(severity.ladder_contaminants, design.seed)
@@ -109,18 +115,33 @@ def simulate_study(
     truth_peaks, truth_runs, position = [], [], {b: 0 for b in batches}
     for _, run in sheet.iterrows():
         position[run["batch"]] += 1
-        raw, rows, run_row = simulate_run(run, compounds, amounts[run["sample"]], spectra, taus, contaminants, design, severity,
+        tracer = run.get("tracer", "")
+        labelled = [with_clusters(spec, fragments.get(k, []), tracer, run["group"]) for k, spec in enumerate(spectra)] if tracer else natural
+        raw, rows, run_row = simulate_run(run, compounds, amounts[run["sample"]], labelled, taus, contaminants, design, severity,
                                           batches[run["batch"]], position[run["batch"]], len(sheet))
         write_andi(out / run["file"], raw, title=f"gcmsflow simulated run {run['sample']}")
         truth_peaks.append(rows)
         truth_runs.append(run_row)
-    write_msp(library_entries(compounds, spectra, design.seed, real, real_distractors), out / "library.msp")
+    write_msp(library_entries(compounds, natural, design.seed, real, real_distractors), out / "library.msp")
     write_tsv(sheet, out / "samples.tsv")
     write_truth(out / "truth", compounds, amounts, truth_peaks, truth_runs, taus, dilution, real, contaminants)
+    if design.tracer:
+        write_tsv(true_isotopologues(sheet, compounds, fragments, design.tracer), out / "truth" / "isotopologues.tsv")
     settings = {"design": dataclasses.asdict(design), "severity": dataclasses.asdict(severity),
                 "spectra": f"MassBank ({Path(massbank).name})" if massbank is not None else "modelled"}
     write_text(out / "truth" / "settings.json", json.dumps(settings, indent=1, sort_keys=True) + "\n")
     return sheet
+
+
+def true_isotopologues(sheet: pd.DataFrame, compounds: pd.DataFrame, fragments: dict[int, list[Fragment]], tracer: str) -> pd.DataFrame:
+    """truth/isotopologues.tsv: per labelled run and fragment, the true tracer isotopologue fractions."""
+    rows = []
+    for run in sheet[sheet["tracer"] != ""].itertuples():
+        for k, found in fragments.items():
+            for fragment in found:
+                for i, share in enumerate(fragment_isotopologues(fragment, tracer, run.group)):
+                    rows.append((run.sample, fragment.metabolite, fragment.derivative, fragment.fragment_mz, i, share))
+    return pd.DataFrame(rows, columns=["sample", "metabolite", "derivative", "fragment_mz", "isotopologue", "fraction"])
 
 
 def write_truth(

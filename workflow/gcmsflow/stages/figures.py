@@ -9,6 +9,7 @@ from ..core.samplesheet import load_sheet
 from ..core.scancube import load_cube
 from ..core.tables import read_tsv
 from ..report import plots
+from ..report.isotopologue_plots import isotopologue_bars
 
 
 def run_plots(
@@ -43,3 +44,8 @@ def run_plots(
         plots.volcano(tested, out / f"volcano_{contrast}.png")
         plots.heatmap(values, tested, sheet, out / f"heatmap_{contrast}.png")
     plots.highlights(values, named, sheet, list(highlight), out / "highlights.png")
+
+
+def run_trace_plots(samples: str, isotopologues: str, output: str) -> None:
+    """Stacked isotopologue bars per group for the pathway metabolites."""
+    isotopologue_bars(read_tsv(isotopologues, ["sample", "metabolite", "fragment_mz", "isotopologue", "fraction_corrected"]), load_sheet(samples), output)
