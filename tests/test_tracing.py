@@ -54,6 +54,14 @@ def test_tracers() -> None:
             tracer_element(bad)
 
 
+def test_simulator_refuses_a_tracer_it_does_not_model(tmp_path: Path) -> None:
+    from gcmsflow.demo.simulate import Design, simulate_study
+
+    with pytest.raises(GcmsflowError, match="not '13C-citrate'"):
+        simulate_study(tmp_path / "out", Design(per_group=2, tracer="13C-citrate"))
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("tracer", sorted(LABELLING))
 def test_correction_recovers_the_independent_model(tracer: str) -> None:
     """Clusters from demo.labelling's convolution of IUPAC abundances, corrected by IsoCor, give back the true fractions."""

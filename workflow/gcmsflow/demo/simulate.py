@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 
 from ..core.atomic import write_text
+from ..core.errors import GcmsflowError
 from ..core.tables import write_tsv
 from ..io.andi import write_andi
 from ..io.msp import write_msp
 from ..tracing.fragments import Fragment
-from .labelling import compound_fragments, fragment_isotopologues, with_clusters
+from .labelling import LABELLING, compound_fragments, fragment_isotopologues, with_clusters
 from .library import DISTRACTORS, library_entries, library_name
 from .massbank import RealSpectrum, quant_ion, read_massbank
 from .runs import RUN_COLUMNS, BatchEffects, Contaminant, design_runs, near_lod_scale, rt_of_ri, simulate_run, true_amounts
@@ -97,6 +98,8 @@ def simulate_study(
     the library's, perturbed) for the compounds it holds.
     """
     out = Path(out_dir)
+    if design.tracer and design.tracer not in LABELLING:
+        raise GcmsflowError("--tracer", f"the simulator models {', '.join(LABELLING)}, not '{design.tracer}'")
     compounds = load_compounds()
     sheet = design_runs(design)
     amounts = true_amounts(compounds, sheet, design.seed)
