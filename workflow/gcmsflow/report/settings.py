@@ -41,7 +41,6 @@ class StudySettings:
     """A run's config (as recorded in provenance.json) as typed settings, built once by :meth:`from_config`."""
 
     library: str
-    internal_standard: str | None
     import_: ImportParams
     detect: DetectParams
     ri: RiParams
@@ -61,7 +60,6 @@ class StudySettings:
         35
         """
         blocks = {name: dict(config.get(name) or {}) for name in BLOCKS}
-        standard = config.get("internal_standard", NormalizeParams.internal_standard)
-        blocks["normalize"].setdefault("internal_standard", standard)
+        blocks["normalize"].setdefault("internal_standard", config.get("internal_standard", NormalizeParams.internal_standard))
         built = {name: settings_from_mapping(values, BLOCKS[name], f"{source}: {name}") for name, values in blocks.items()}
-        return cls(library=str(config.get("library", "")), internal_standard=standard, import_=built.pop("import"), **built)
+        return cls(library=str(config.get("library", "")), import_=built.pop("import"), **built)
