@@ -7,6 +7,7 @@ import copy
 import pandas as pd
 import yaml
 from conftest import REPO
+from gcmsflow.report.settings import StudySettings
 from gcmsflow.report.summary import (
     annotation_summary,
     contrast_summary,
@@ -15,20 +16,21 @@ from gcmsflow.report.summary import (
 )
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+SETTINGS = StudySettings.from_config(CONFIG)
 PROVENANCE = {"gcmsflow": "0.1.0", "python": "3.11.7", "packages": {p: "1.0" for p in ("snakemake", "numpy", "scipy", "pandas", "statsmodels", "matchms")}}
 
 
 def test_methods_follow_the_config() -> None:
-    text = methods_paragraph(CONFIG, PROVENANCE)
+    text = methods_paragraph(SETTINGS, PROVENANCE)
     assert "internal_standard, then pqn" in text and "(internal standard ribitol)" in text and "D-ratio below 50 %" in text
     changed = copy.deepcopy(CONFIG)
     changed["drift"]["correct"] = False
     changed["filters"].update(max_d_ratio=None, max_qc_rsd=None)
     changed["differential"].update(test="welch")
-    text = methods_paragraph(changed, PROVENANCE)
+    text = methods_paragraph(StudySettings.from_config(changed), PROVENANCE)
     assert "No drift correction" in text and "D-ratio" not in text and "QC RSD below" not in text and "welch test" in text
-    assert "within 5 RI units" in methods_paragraph(CONFIG, PROVENANCE) and "per batch" in methods_paragraph(CONFIG, PROVENANCE)
-    uncalibrated = methods_paragraph(CONFIG, PROVENANCE, calibrated=False)
+    assert "within 5 RI units" in methods_paragraph(SETTINGS, PROVENANCE) and "per batch" in methods_paragraph(SETTINGS, PROVENANCE)
+    uncalibrated = methods_paragraph(SETTINGS, PROVENANCE, calibrated=False)
     assert "within 2 s" in uncalibrated and "RI units" not in uncalibrated and "No retention-index ladder" in uncalibrated
 
 
@@ -45,7 +47,7 @@ def test_contrast_and_qc_sections_count_what_happened() -> None:
     filters = pd.DataFrame({"removed_by": [None, "d_ratio", "missingness", None]})
     blanks = pd.DataFrame({"removed": [True, False, False, False, False]})
     drift = pd.DataFrame({"action": ["corrected", "corrected", "too_few_qcs"]})
-    text = qc_summary(precision, drift, filters, blanks, pd.DataFrame({"feature_id": ["F1"], "sample": ["s1"]}), CONFIG["filters"])
+    text = qc_summary(precision, drift, filters, blanks, pd.DataFrame({"feature_id": ["F1"], "sample": ["s1"]}), SETTINGS.filters)
     assert "1 of 5 features removed by the blank filter" in text and "17.5 % raw, 10.3 % after drift correction" in text
     assert "2 features kept for statistics; 1 cells imputed" in text and "2 feature-batches corrected" in text
 

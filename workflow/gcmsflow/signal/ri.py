@@ -39,7 +39,7 @@ class RiParams:
 
     markers: str = "alkanes"
     first_carbon: int = 10
-    last_carbon: int | None = None
+    last_carbon: int | None = 32
     fame_ri: dict | None = None
     min_sn: float = 20.0
     rt_table: str | None = None

@@ -17,6 +17,15 @@ Q_THRESHOLD = 0.05  # q-value below which a feature counts as changed (model rec
 
 
 @dataclass(frozen=True)
+class DifferentialParams:
+    """Study-wide test settings: the test and covariates a contrast takes unless it names its own, and the levels tested."""
+
+    test: str = "moderated_t"
+    covariates: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ("features", "metabolites")
+
+
+@dataclass(frozen=True)
 class Contrast:
     """A contrast as asked for: its name, case and control groups, test and covariates."""
 
