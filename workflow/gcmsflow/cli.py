@@ -21,7 +21,7 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "import": ("per_run:run_import", "import a raw run into a scan cube (.npz)", ("input", "output")),
     "detect": ("per_run:run_detect", "detect and deconvolute components of one run", ("input", "output", "msp?")),
     "ri": ("features:run_ri", "build per-batch RI calibrations from ladder-run peaks (or a marker RT table), with ladder QC", ("samples", "peaks*", "output", "qc")),
-    "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp")),
+    "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp", "corrections")),
     "gapfill": ("features:run_gapfill", "re-integrate missing feature cells", ("table", "members", "cubes+", "output", "filled")),
     "annotate": ("annotation:run_annotate", "match feature spectra against a library, with target-decoy false-annotation rates", ("features", "library", "output", "hits", "confidence", "named")),
     "normalize": (
@@ -49,7 +49,11 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("samples", "table", "members", "annotations", "features", "cubes+", "isotopologues", "enrichment", "matrix", "fragments"),
     ),
     "trace-plots": ("figures:run_trace_plots", "draw the stacked isotopologue bars of the traced fragments", ("samples", "isotopologues", "output")),
-    "plots": ("figures:run_plots", "draw the report figures", ("samples", "ladder-qc", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir")),
+    "plots": (
+        "figures:run_plots",
+        "draw the report figures",
+        ("samples", "ladder-qc", "corrections", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir"),
+    ),
 }
 # settings flags per subcommand: flag -> "module:Class" of the settings dataclass it fills
 SETTINGS: dict[str, dict[str, str]] = {

@@ -160,6 +160,7 @@ rule plots:
     input:
         samples=config["samples"],
         ladder_qc="results/ri/ladder_qc.tsv",
+        corrections="results/qc/retention_correction.tsv",
         table="results/features/feature_table.tsv",
         drift_corrected="results/normalized/drift_corrected.tsv",
         abundance="results/normalized/abundance.tsv",
@@ -169,6 +170,7 @@ rule plots:
     output:
         tic=report("results/plots/tic_overlay.png", caption="../report/tic_overlay.rst", category="Quality control"),
         ladder=report("results/plots/ri_ladder.png", caption="../report/ri_ladder.rst", category="Retention index"),
+        warp=report("results/plots/retention_correction.png", caption="../report/retention_correction_plot.rst", category="Retention index"),
         drift=report("results/plots/qc_drift.png", caption="../report/qc_drift.rst", category="Quality control"),
         pca=report("results/plots/pca_scores.png", caption="../report/pca.rst", category="Quality control"),
         volcano=report(
@@ -186,7 +188,7 @@ rule plots:
         ),
         svg=expand(
             "results/plots/{figure}.svg",
-            figure=["tic_overlay", "ri_ladder", "qc_drift", "pca_scores", "highlights"]
+            figure=["tic_overlay", "ri_ladder", "retention_correction", "qc_drift", "pca_scores", "highlights"]
             + [f"{kind}_{contrast}" for kind in ("volcano", "heatmap") for contrast in CONTRASTS],
         ),
     benchmark:
@@ -203,7 +205,7 @@ rule plots:
     conda:
         "../../envs/gcmsflow.yaml"
     shell:
-        "gcmsflow plots --samples {input.samples:q} --ladder-qc {input.ladder_qc:q} --table {input.table:q}"
+        "gcmsflow plots --samples {input.samples:q} --ladder-qc {input.ladder_qc:q} --corrections {input.corrections:q} --table {input.table:q}"
         " --drift-corrected {input.drift_corrected:q} --abundance {input.abundance:q}"
         " --annotations {input.annotations:q} --stats {input.stats:q} --cubes {input.cubes:q}"
         " --highlight {params.highlight} --outdir results/plots 2> {log:q}"

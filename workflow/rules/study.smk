@@ -44,6 +44,7 @@ rule align:
         table="results/features/aligned.tsv",
         members="results/features/members.tsv",
         msp="results/features/features.msp",
+        corrections=report("results/qc/retention_correction.tsv", caption="../report/retention_correction.rst", category="Quality control"),
     benchmark:
         "results/benchmarks/align.tsv"
     log:
@@ -59,7 +60,8 @@ rule align:
         "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow align --samples {input.samples:q} --calibration {input.calibration:q} --peaks {input.peaks:q}"
-        " --output {output.table:q} --members {output.members:q} --msp {output.msp:q} --options {params.options} 2> {log:q}"
+        " --output {output.table:q} --members {output.members:q} --msp {output.msp:q} --corrections {output.corrections:q}"
+        " --options {params.options} 2> {log:q}"
 
 
 rule gapfill:

@@ -65,6 +65,24 @@ def ri_ladder(qc: pd.DataFrame, target: str | os.PathLike) -> None:
     _save(fig, target)
 
 
+def retention_correction(corrections: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike) -> None:
+    """Per run in injection order: the warp applied before alignment (median, range) and the landmarks' typical
+    deviation from the study before and after it."""
+    data = corrections.merge(sheet[["injection_order"]], left_on="sample", right_index=True).sort_values("injection_order")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
+    x = np.arange(len(data))
+    top.errorbar(x, data["shift_median"], yerr=[data["shift_median"] - data["shift_min"], data["shift_max"] - data["shift_median"]], fmt="o", ms=3, capsize=2)
+    top.axhline(0.0, color="grey", lw=0.5)
+    top.set(ylabel="warp (RI or s)", title="Retention correction per run (median, range over the run)")
+    bottom.plot(x, data["spread_before"], "o-", ms=3, label="before")
+    bottom.plot(x, data["spread_after"], "o-", ms=3, label="after")
+    bottom.set(ylabel="median |deviation|", xlabel="run (injection order)")
+    bottom.set_xticks(x, data["sample"], rotation=90, fontsize=6)
+    bottom.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    _save(fig, target)
+
+
 def qc_drift(raw: pd.DataFrame, corrected: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike) -> None:
     """Signal over injection order (median over features of log2 area minus the feature's QC median)
     before and after drift correction, and the per-feature pooled-QC RSD before and after."""
