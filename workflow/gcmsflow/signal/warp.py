@@ -19,6 +19,7 @@ import pandas as pd
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
 MIN_LANDMARKS = 5
+LOWESS_DELTA = 0.01  # share of a run's landmark range within which LOWESS interpolates
 WINDOW_PER_SD = 4.0  # grouping window in robust SDs of the corrected landmark deviations
 MAX_WIDENING = 2.0  # ... at most this many times the configured window
 CORRECTION_COLUMNS = ["sample", "n_landmarks", "shift_median", "shift_min", "shift_max", "spread_before", "spread_after"]
@@ -63,7 +64,8 @@ def run_warp(x: np.ndarray, at: np.ndarray, deviation: np.ndarray, span: float) 
     (held constant beyond the outermost landmarks), or their median offset with few landmarks."""
     if x.size < MIN_LANDMARKS:
         return np.full(at.size, float(np.median(deviation)) if deviation.size else 0.0)
-    fitted = lowess(deviation, x, frac=span, it=2, return_sorted=True)
+    delta = LOWESS_DELTA * float(np.ptp(x))  # neighbours closer than this are interpolated, not refitted
+    fitted = lowess(deviation, x, frac=span, it=2, delta=delta, return_sorted=True)
     grid, first = np.unique(fitted[:, 0], return_index=True)
     return np.interp(at, grid, fitted[first, 1])
 
