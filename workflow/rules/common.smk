@@ -12,7 +12,7 @@ from snakemake.utils import update_config, validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from gcmsflow.core.errors import GcmsflowError  # noqa: E402
-from gcmsflow.core.samplesheet import check_contrasts, load_sheet, runs_of_type  # noqa: E402
+from gcmsflow.core.samplesheet import SAMPLE_ID, STUDY_TYPES, check_contrasts, load_sheet, runs_of_type  # noqa: E402
 
 # Keys a --configfile leaves out take their value from the shipped config/config.yaml.
 with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
@@ -25,12 +25,11 @@ try:
     check_contrasts(SHEET, config["contrasts"], source="config: contrasts")
 except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")
-validate(SHEET.drop(columns="path"), "../../config/schemas/samples.schema.yaml")
 
 # The command that started the run, for results/provenance.json.
 COMMAND_LINE = shlex.join(sys.argv)
 
-STUDY_RUNS = runs_of_type(SHEET, "sample", "qc", "blank")
+STUDY_RUNS = runs_of_type(SHEET, *STUDY_TYPES)
 ALKANE_RUNS = runs_of_type(SHEET, "alkane")
 CONTRASTS = {c["name"]: c for c in config["contrasts"]}
 TRACING_OUTPUTS = (
@@ -51,7 +50,7 @@ CLUSTER = {
 
 
 wildcard_constraints:
-    sample="[A-Za-z0-9][A-Za-z0-9_.-]*",
+    sample=SAMPLE_ID.pattern.strip("^$"),
     contrast="[A-Za-z0-9_.-]+",
 
 
