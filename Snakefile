@@ -21,6 +21,7 @@ include: "workflow/rules/tracing.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/features/feature_table.tsv",
         "results/annotation/annotations.tsv",
@@ -37,4 +38,3 @@ rule all:
         "results/provenance.json",
         "results/summary.html",
         TRACING_OUTPUTS,
-    default_target: True

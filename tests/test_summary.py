@@ -57,3 +57,12 @@ def test_annotation_summary_counts_names_and_decoy_winners() -> None:
                                "qvalue": [0.0, 0.02, float("nan")], "accepted": [True, True, False]})
     text = annotation_summary(confidence, 0.05)
     assert "2 of 3 features named" in text and "estimated rate of the names given 2.0%" in text and "1 features matched a decoy" in text
+
+
+def test_report_captions_state_the_q_threshold_in_use() -> None:
+    import re
+
+    from gcmsflow.stats.contrasts import Q_THRESHOLD
+
+    stated = {float(q) for caption in (REPO / "workflow" / "report").glob("*.rst") for q in re.findall(r"q < ([0-9]+(?:\.[0-9]+)?)", caption.read_text())}
+    assert stated == {Q_THRESHOLD}

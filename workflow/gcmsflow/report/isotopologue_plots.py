@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..core.samplesheet import runs_of_type
 from .plots import _save
 
 PATHWAY = ("pyruvate", "lactate", "alanine", "serine", "glycine", "citrate", "2-oxoglutarate", "succinate", "fumarate", "malate",
@@ -18,7 +19,7 @@ PATHWAY = ("pyruvate", "lactate", "alanine", "serine", "glycine", "citrate", "2-
 def isotopologue_bars(isotopologues: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike) -> None:
     """Mean corrected fraction of M0..Mn per group (study samples) for the pathway metabolites' clean clusters
     (neither overlapped nor low signal)."""
-    samples = sheet.loc[sheet["type"] == "sample", ["sample", "group"]]
+    samples = sheet.loc[runs_of_type(sheet, "sample"), ["sample", "group"]]
     clean = (isotopologues["overlap"].fillna("").astype(str) == "") & (isotopologues["low_signal"].astype(str) != "True")
     data = isotopologues[clean].merge(samples, on="sample")
     data = data[data["metabolite"].isin(PATHWAY)]

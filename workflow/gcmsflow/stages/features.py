@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 from ..core.config import runs_by_name
-from ..core.samplesheet import load_sheet, runs_of_type
+from ..core.samplesheet import STUDY_TYPES, load_sheet, runs_of_type
 from ..core.tables import read_tsv, write_tsv
 from ..io.msp import write_msp
 from ..signal.align import AlignParams, align, consensus_spectra
@@ -35,7 +35,7 @@ def run_align(samples: str, calibration: str, peaks: list[str], output: str, mem
     sheet = load_sheet(samples)
     markers = read_tsv(calibration, ["batch", "carbon", "ri", "rt"])
     peaks_by_run = runs_by_name(peaks, ".tsv")
-    runs = [s for s in runs_of_type(sheet, "sample", "qc", "blank") if s in peaks_by_run]
+    runs = runs_of_type(sheet, *STUDY_TYPES, among=peaks_by_run)
     frames = []
     for run in runs:
         table = read_tsv(peaks_by_run[run], ["component_id", "rt", "rt_start", "rt_end", "quant_mz", "area", "spectrum"])

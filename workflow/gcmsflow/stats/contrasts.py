@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..core.errors import GcmsflowError
+from ..core.samplesheet import columns_of_type
 from .differential import MODEL_TESTS
 
 Q_THRESHOLD = 0.05  # q-value below which a feature counts as changed (model record, summary, volcano)
@@ -52,9 +53,9 @@ def plan_contrast(sheet: pd.DataFrame, columns: pd.Index, contrast: Contrast, dr
     ``sources`` (the abundance table's and the drift table's paths) are named in errors.
     """
     abundance_source, drift_source = sources
-    studied = sheet[(sheet["type"] == "sample") & sheet["sample"].isin(columns)]
-    case = studied.loc[studied["group"] == contrast.case, "sample"].tolist()
-    control = studied.loc[studied["group"] == contrast.control, "sample"].tolist()
+    groups = sheet.loc[columns_of_type(sheet, columns, "sample"), "group"]
+    case = groups.index[groups == contrast.case].tolist()
+    control = groups.index[groups == contrast.control].tolist()
     for role, side, group in (("case", case, contrast.case), ("control", control, contrast.control)):
         if not side:
             raise GcmsflowError(abundance_source, f"{role} group '{group}' has no sample columns")
