@@ -117,6 +117,10 @@ def validate_raw(raw: RawScans, path: str) -> None:
         if bad.size:
             scan = int(np.searchsorted(raw.scan_index, bad[0], side="right"))
             raise GcmsflowError(path, f"scan {scan}: negative or NaN {label} value ({values[bad[0]]})")
+    if not raw.point_count.any():
+        raise GcmsflowError(path, f"all {n} scans are empty (no m/z-intensity points): a chromatogram without mass spectra")
+    if not raw.intensity.any():
+        raise GcmsflowError(path, f"all {n} scans have zero intensity")
 
 
 def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) -> tuple[np.ndarray, np.ndarray]:
