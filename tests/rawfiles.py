@@ -26,7 +26,7 @@ def ntuples_text(raw: RawScans, title: str = "run", declare: bool = True, separa
         "##SYMBOL= X, Y, T", "##VAR_TYPE= INDEPENDENT, DEPENDENT, INDEPENDENT", "##VAR_FORM= AFFN, AFFN, AFFN",
         "##UNITS= M/Z, RELATIVE ABUNDANCE, SECONDS",
     ]
-    if declare:
+    if declare and raw.times_s.size:
         header += [f"##VAR_DIM= , , {raw.times_s.size}", f"##FIRST= , , {float(raw.times_s[0])!r}", f"##LAST= , , {float(raw.times_s[-1])!r}"]
     body = "".join(_pages(raw, "##DATA TABLE= (XY..XY), PEAKS", separator))
     return "\n".join(header) + "\n" + extra + body + "##END NTUPLES= MASS SPECTRUM\n##END=\n"
@@ -34,7 +34,9 @@ def ntuples_text(raw: RawScans, title: str = "run", declare: bool = True, separa
 
 def xydata_text(raw: RawScans, title: str = "run") -> str:
     """A JCAMP-DX file of ``##XYDATA= (XY..XY)`` pages, as PyMassSpec's test data are written."""
-    header = f"##TITLE= {title}\n##IONIZATION_MODE= EI+\n##FIRST= , , {float(raw.times_s[0]) / 60!r}\n##LAST= , , {float(raw.times_s[-1]) / 60!r}\n"
+    header = f"##TITLE= {title}\n##IONIZATION_MODE= EI+\n"
+    if raw.times_s.size:
+        header += f"##FIRST= , , {float(raw.times_s[0]) / 60!r}\n##LAST= , , {float(raw.times_s[-1]) / 60!r}\n"
     return header + "".join(_pages(raw, "##XYDATA= (XY..XY)", "\n")) + "##END=\n"
 
 

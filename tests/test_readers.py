@@ -131,7 +131,7 @@ def test_jcamp_minutes_and_no_scans(tmp_path: Path) -> None:
 JCAMP_PAGES = "##PAGE= T=1.0\n##RETENTION_TIME= 1.0\n##XYDATA= (XY..XY)\n 73.05, 10.0\n 147.0, 5.0\n##PAGE= T=2.0\n##XYDATA= (XY..XY)\n 60.7, 7.0\n"
 JCAMP_LAYOUTS = {
     "one pair per line": JCAMP_PAGES,
-    "no newline at the end": JCAMP_PAGES.rstrip("\n"),
+    "no newline at the end": JCAMP_PAGES + "##END=",  # without ##END= a missing line end would mean a cut line
     "two pairs per line": JCAMP_PAGES.replace(" 73.05, 10.0\n 147.0, 5.0", " 73.05, 10.0 147.0, 5.0"),
     "blank line in the data": JCAMP_PAGES.replace(" 147.0, 5.0\n", " 147.0, 5.0\n\n"),
     "CRLF line ends": JCAMP_PAGES.replace("\n", "\r\n"),

@@ -84,6 +84,8 @@ def _read_pages(text: str, path: str) -> RawScans:
     """Page-by-page parser: any (XY..XY) layout, and errors that name the scan."""
     pages = PAGE.split(text)
     header, pages = JcampHeader.parse(pages[0]), pages[1:]
+    if not pages and header.declared_scans:
+        raise GcmsflowError(path, f"truncated: no ##PAGE= scans of the {header.declared_scans} its header declares")
     if not pages:
         single = DATA_LABEL.search(text) is not None
         raise GcmsflowError(path, "JCAMP-DX file has no ##PAGE= scans" + (" (a single mass spectrum, not a GC-MS run)" if single else ""))

@@ -19,6 +19,7 @@ from ..core.errors import GcmsflowError
 
 HEADER_LABEL = re.compile(r"^##([^=\r\n]*)=[ \t]*([^\r\n]*)", re.MULTILINE)
 NPOINTS = re.compile(r"^##NPOINTS=[ \t]*(\d+)", re.MULTILINE)
+END = re.compile(r"##END=[^\n]*$")
 TIME_SCALES = (1.0, 60.0, 1.0 / 60.0)  # ##FIRST=/##LAST= may count minutes where pages count seconds, or the reverse
 
 
@@ -114,11 +115,14 @@ def truncated(path: str, reason: str, times: np.ndarray, complete: int, seconds_
 
 
 def check_complete(path: str, header: JcampHeader, times: np.ndarray, counts: np.ndarray, last_page: str) -> None:
-    """Refuse a file cut short: a last page with fewer points than its ``##NPOINTS=``, fewer scans than
-    ``##VAR_DIM=`` declares, or an end well short (> 3 scans and > 1 % of the run) of ``##LAST=``."""
+    """Refuse a file cut short: a last line without line end or ``##END=``, a last page with fewer points
+    than its ``##NPOINTS=``, fewer scans than ``##VAR_DIM=`` declares, or an end well short (> 3 scans
+    and > 1 % of the run) of ``##LAST=``."""
     n, unit = times.size, header.seconds_per_unit
     if not counts.any():
         return  # a run without any points is refused as such by the importer
+    if not last_page.endswith("\n") and not END.search(last_page.rstrip()):
+        raise truncated(path, f"its last line is cut (no line end and no ##END=) in scan {n}", times, n - 1, unit)
     declared = page_npoints(last_page)
     if declared is not None and counts[-1] < declared:
         raise truncated(path, f"its last scan ({n}) holds {counts[-1]} of the {declared} points its ##NPOINTS= declares", times, n - 1, unit)
