@@ -61,6 +61,10 @@ def test_ntuples_layouts_read_as_the_xydata_layout(tmp_path: Path, separator: st
     xydata = import_run(write_text(tmp_path / "x.jdx", xydata_text(raw)))
     assert ntuples.times_s.tobytes() == xydata.times_s.tobytes() == raw.times_s.tobytes()
     assert ntuples.intensity.tobytes() == xydata.intensity.tobytes()
+    data = (tmp_path / "n.jdx").read_bytes()
+    fast = jcamp._read_regular(data, "n.jdx")
+    if jcamp._jcamp_pages is not None:
+        assert fast is not None and _same_scans(fast, jcamp._read_pages(data.decode("latin-1"), "n.jdx"))
 
 
 def test_ntuples_minutes_and_factors(tmp_path: Path) -> None:

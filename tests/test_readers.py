@@ -195,7 +195,8 @@ def test_c_reader_reads_every_pair_layout_as_the_page_parser(seed: int) -> None:
 
 
 @pytest.mark.parametrize("layout", ["label text in a data line", "text between labels", "retention time spelt with spaces",
-                                    "value with an underscore", "odd number of values", "text after a value"])
+                                    "value with an underscore", "odd number of values", "text after a value",
+                                    "profile data form"])
 def test_c_reader_leaves_irregular_files_to_the_page_parser(layout: str) -> None:
     text = "##TITLE= x\n" + JCAMP_PAGES
     text = {
@@ -205,6 +206,7 @@ def test_c_reader_leaves_irregular_files_to_the_page_parser(layout: str) -> None
         "value with an underscore": text.replace("147.0", "14_7.0"),
         "odd number of values": text.replace(" 147.0, 5.0", " 147.0, 5.0, 6.0"),
         "text after a value": text.replace(" 147.0, 5.0", " 147.0, 5.0 (M+)"),
+        "profile data form": text.replace("##XYDATA= (XY..XY)\n 60.7", "##XYDATA= (X++(Y..Y))\n 60.7"),
     }[layout]
     assert jcamp._read_regular(text.encode()) is None
 
