@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 from gcmsflow.identify.annotate import annotate
+from gcmsflow.identify.decoys import compound_keys
+from gcmsflow.identify.masscheck import high_ions, mass_consistent
 from gcmsflow.identify.params import MatchParams
 from gcmsflow.identify.search import score_matrix
-from gcmsflow.io.library import Library, spectra_matrix
+from gcmsflow.io.library import Library, load_library, spectra_matrix
 
 
 def dense(spectra: list[dict[int, float]]) -> np.ndarray:
@@ -48,3 +51,74 @@ def test_ri_penalty_and_window() -> None:
 def test_missing_ri_gives_level_three_with_penalty() -> None:
     _, best, _ = annotate(dense(LIB[:1]), np.array([np.nan]), ["F1"], library([1678.0, 1770.0]), MatchParams(no_ri_factor=0.85))
     assert best.loc[0, "msi_level"] == 3 and best.loc[0, "score"] == pytest.approx(0.85)
+
+
+def test_mass_check_wants_each_sides_molecular_ion_region_in_the_other() -> None:
+    entry = {83: 100.0, 84: 6.0, 55: 42.0, 97: 42.0, 98: 49.0, 41: 43.0}  # 2-methylcyclopent-2-en-1-ol-like: M 98, M-1 97
+    query = {83: 100.0, 55: 80.0, 98: 45.0, 97: 1.0, 84: 7.0}  # methylcyclohexane-like: M 98, no M-1
+    queries, entries = dense([query, query | {97: 30.0}, entry | {112: 30.0}]), dense([entry, entry, entry])
+    assert mass_consistent(queries, entries, 5.0, 20.0, 0.15).tolist() == [False, True, False]  # 97 lacked; fine; 112 lacked by the entry
+    assert high_ions(dense([entry]), 5.0, 20.0)[0].nonzero()[0].tolist() == [83, 84, 97, 98]
+    below = dense([{60: 100.0, 98: 50.0}]), dense([{41: 100.0, 60: 100.0, 98: 50.0}])  # the entry's m/z 41 is below the query's scan range
+    assert mass_consistent(*below, 50.0, 100.0, 0.15).tolist() == [True]
+
+
+def many_features(n: int, seed: int = 5) -> tuple[np.ndarray, Library]:
+    """``n`` distinct TMS-like library entries and a slightly noisy query spectrum of each."""
+    rng = np.random.default_rng(seed)
+    spectra = [{73: 900.0, 147: 300.0} | {int(m): float(rng.uniform(50, 999)) for m in rng.choice(np.arange(150, 500), 6, replace=False)} for _ in range(n)]
+    lib = Library([f"Compound {k}, 2TMS" for k in range(n)], [f"L{k}" for k in range(n)], [""] * n, np.full(n, np.nan), dense(spectra))
+    return lib.intensity * rng.uniform(0.9, 1.1, lib.intensity.shape), lib
+
+
+def test_too_few_candidates_make_the_rate_not_estimable() -> None:
+    queries, lib = many_features(12)
+    _, best, confidence = annotate(queries, np.full(12, np.nan), [f"F{k}" for k in range(12)], lib, MatchParams())
+    assert (confidence["accepted_by"] == "strict_score").all() and confidence["qvalue"].isna().all()
+    assert len(best) == 12 and (best["score"] >= 0.8).all()
+    _, best, confidence = annotate(queries, np.full(12, np.nan), [f"F{k}" for k in range(12)], lib, MatchParams(strict_min_score=0.9))
+    assert best.empty  # no RI: at most 0.85, below the strict score
+
+
+def test_enough_candidates_get_a_conservative_rate() -> None:
+    queries, lib = many_features(30)
+    _, best, confidence = annotate(queries, np.full(30, np.nan), [f"F{k}" for k in range(30)], lib, MatchParams())
+    assert (confidence["accepted_by"] == "target_decoy").all() and len(best) == 30
+    assert confidence["qvalue"].min() == pytest.approx(1 / 30)  # (0 decoys + 1) / 30 targets, never 0
+
+
+# methylcyclohexane- and 1,2-dimethylcyclohexane-like spectra as acquired from m/z 50 (gasoline
+# hydrocarbons MassBank lacks), relative %: their best MassBank hits are isobaric cyclopentenols
+GASOLINE_LIKE = [
+    {50: 3, 51: 4, 53: 6, 54: 7, 55: 80, 56: 30, 57: 4, 67: 5, 68: 5, 69: 17, 70: 18, 81: 3, 82: 4, 83: 100, 84: 7, 97: 1, 98: 45, 99: 3},
+    {53: 5, 54: 4, 55: 75, 56: 25, 57: 5, 67: 10, 68: 6, 69: 30, 70: 15, 81: 10, 82: 6, 83: 10, 95: 3, 97: 100, 98: 8, 111: 1, 112: 30, 113: 2.5},
+]
+
+
+@pytest.mark.shared_data
+def test_isobaric_look_alikes_from_massbank_are_not_named() -> None:
+    lib = load_library(SHARED_DATA / "library" / "massbank_gc_ei.msp", "semi-standard non-polar")
+    queries = dense([{k: float(v) for k, v in s.items()} for s in GASOLINE_LIKE])
+    unchecked = MatchParams(mass_check_percent=None, min_candidates=1, strict_min_score=0.6)
+    _, best, confidence = annotate(queries, np.full(2, np.nan), ["F1", "F2"], lib, unchecked)
+    assert confidence["best_target"].tolist() == ["2-Methylcyclopent-2-en-1-ol", "2,3-Dimethylcyclopent-2-en-1-ol"]
+    assert confidence["passes_thresholds"].all()  # without the check both pass the score thresholds
+    _, best, confidence = annotate(queries, np.full(2, np.nan), ["F1", "F2"], lib, MatchParams())
+    assert not confidence["mass_consistent"].any() and not confidence["passes_thresholds"].any() and best.empty
+
+
+@pytest.mark.shared_data
+def test_mass_check_keeps_same_compound_hits_and_refuses_look_alikes_on_massbank() -> None:
+    lib = load_library(SHARED_DATA / "library" / "massbank_gc_ei.msp")
+    acquired = lib.intensity.copy()
+    acquired[:, :50] = 0
+    keys = compound_keys(lib.inchikeys, lib.names)
+    forward = score_matrix(acquired, lib.intensity, MatchParams())["forward"]
+    np.fill_diagonal(forward, -1.0)
+    same = keys[:, None] == keys[None, :]
+    rates = []
+    for pool in (same, ~same):
+        best = np.argmax(np.where(pool, forward, -1.0), axis=1)
+        rows = np.flatnonzero(forward[np.arange(len(best)), best] >= 0.7)
+        rates.append(mass_consistent(acquired[rows], lib.intensity[best[rows]], 5.0, 20.0, 0.15).mean())
+    assert rates[0] > 0.9 and rates[1] < 0.65, rates

@@ -7,6 +7,7 @@ import copy
 import pandas as pd
 import yaml
 from conftest import REPO
+from gcmsflow.identify.params import MatchParams
 from gcmsflow.report.settings import StudySettings
 from gcmsflow.report.summary import (
     annotation_summary,
@@ -52,11 +53,17 @@ def test_contrast_and_qc_sections_count_what_happened() -> None:
     assert "2 features kept for statistics; 1 cells imputed" in text and "2 feature-batches corrected" in text
 
 
-def test_annotation_summary_counts_names_and_decoy_winners() -> None:
-    confidence = pd.DataFrame({"feature_id": ["F1", "F2", "F3"], "winner": ["target", "target", "decoy"],
-                               "qvalue": [0.0, 0.02, float("nan")], "accepted": [True, True, False]})
-    text = annotation_summary(confidence, 0.05)
+def test_annotation_summary_says_which_rule_named_the_features() -> None:
+    confidence = pd.DataFrame({"feature_id": ["F1", "F2", "F3"], "winner": ["target", "target", "decoy"], "mass_consistent": [True, True, False],
+                               "passes_thresholds": [True, True, True], "qvalue": [0.0, 0.02, float("nan")], "accepted": [True, True, False],
+                               "accepted_by": "target_decoy"})
+    text = annotation_summary(confidence, MatchParams())
     assert "2 of 3 features named" in text and "estimated rate of the names given 2.0%" in text and "1 features matched a decoy" in text
+    assert "among 3 candidate features" in text and "for 1 features the best library hit is not mass-consistent" in text
+    strict = confidence.assign(qvalue=float("nan"), accepted_by="strict_score")
+    text = annotation_summary(strict, MatchParams())
+    assert "false-annotation rate not estimable: 3 candidate features, fewer than the 20" in text
+    assert "stricter score threshold 0.8" in text and "estimated rate" not in text
 
 
 def test_report_captions_state_the_q_threshold_in_use() -> None:

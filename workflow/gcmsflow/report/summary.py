@@ -8,6 +8,7 @@ from html import escape
 
 import pandas as pd
 
+from ..identify.params import MatchParams
 from ..signal.ri import RiParams
 from ..stats.contrasts import Q_THRESHOLD
 from ..stats.filters import FilterParams
@@ -41,15 +42,29 @@ def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float =
     return text + (_table(shown) if len(shown) else "<p>No feature passed the threshold.</p>")
 
 
-def annotation_summary(confidence: pd.DataFrame, max_fdr: float) -> str:
-    """How many features were named, at which estimated false-annotation rate, and how many lost to decoys."""
+def annotation_summary(confidence: pd.DataFrame, settings: MatchParams) -> str:
+    """How many features were named, by which rule (a target–decoy rate, or the strict score where the
+    rate was not estimable), at which estimated false-annotation rate, and how many lost to decoys."""
     accepted = confidence[confidence["accepted"].astype(bool)]
-    estimated = accepted["qvalue"].max() if len(accepted) else 0.0
+    candidates = int(confidence["passes_thresholds"].astype(bool).sum())
     decoys = int((confidence["winner"] == "decoy").sum())
+    inconsistent = int((~confidence["mass_consistent"].astype(bool)).sum())
+    rule = confidence["accepted_by"].iloc[0] if len(confidence) else "strict_score"
+    if rule == "target_decoy":
+        estimated = f"{accepted['qvalue'].max():.1%}" if len(accepted) else "none given"
+        how = (
+            f"names kept up to a false-annotation rate of {settings.max_fdr:.0%}; estimated rate of the names given "
+            f"{estimated}, by target–decoy competition ((decoys + 1) / targets) among {candidates} candidate features"
+        )
+    else:
+        how = (
+            f"false-annotation rate not estimable: {candidates} candidate features, fewer than the {settings.min_candidates} "
+            f"target–decoy competition needs; names given only at the stricter score threshold {settings.strict_min_score:g}"
+        )
     return (
-        f"<h3>Identification</h3><p>{len(accepted)} of {len(confidence)} features named (names kept up to a "
-        f"false-annotation rate of {max_fdr:.0%}; estimated rate of the names given {estimated:.1%}, by target–decoy "
-        f"competition). {decoys} features matched a decoy better than any library entry and stay unknown.</p>"
+        f"<h3>Identification</h3><p>{len(accepted)} of {len(confidence)} features named ({how}). {decoys} features matched a "
+        f"decoy better than any library entry and stay unknown; for {inconsistent} features the best library hit is not "
+        f"mass-consistent (a strong ion of one side's molecular-ion region missing on the other) and names none.</p>"
     )
 
 
@@ -215,7 +230,7 @@ def study_summary(tables: StudyTables, provenance: dict) -> str:
     settings = StudySettings.from_config(provenance["config"], "provenance: config")
     sections = ["<h2>What changed</h2>"]
     sections += [contrast_summary(stats, model) for stats, model in tables.contrasts]
-    sections.append(annotation_summary(tables.confidence, settings.annotate.max_fdr))
+    sections.append(annotation_summary(tables.confidence, settings.annotate))
     sections.append(qc_summary(tables.precision, tables.drift, tables.filters, tables.blanks, tables.imputed, settings.filters))
     sections.append(replicate_summary(tables.replicates, tables.separation))
     sections.append(ri_summary(tables.ladder_qc))

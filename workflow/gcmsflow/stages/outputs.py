@@ -62,7 +62,7 @@ def run_summary(
     ]
     study = StudyTables(
         contrasts=contrasts,
-        confidence=read_tsv(confidence, ["feature_id", "winner", "qvalue", "accepted"]),
+        confidence=read_tsv(confidence, ["feature_id", "winner", "mass_consistent", "passes_thresholds", "qvalue", "accepted", "accepted_by"]),
         precision=read_tsv(precision, ["stage", "median_qc_rsd_percent"]),
         drift=read_tsv(drift, ["action"]),
         filters=read_tsv(filters, ["removed_by"]),

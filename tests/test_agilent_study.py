@@ -1,0 +1,77 @@
+"""A whole study on the real Agilent .D run of ../shared/data and runs made from it, through to provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SHARED_DATA, snakemake
+from gcmsflow.core.scancube import load_cube
+from gcmsflow.io.agilent import read_agilent
+from gcmsflow.report.provenance import sha256_of_file
+
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_data]
+
+AGILENT = SHARED_DATA / "gcms" / "agilent" / "GC01_0812_066.D"
+
+
+def write_jcamp(folder: Path, target: Path) -> None:
+    """The .D run's scans as a JCAMP-DX file (one ##PAGE= per scan, times in seconds)."""
+    scans = read_agilent(folder)
+    lines = ["##TITLE= GC01_0812_066 exported", "##JCAMP-DX= 5.01", "##DATA TYPE= MASS SPECTRUM", "##IONIZATION_MODE= EI+"]
+    for time_s, start, count in zip(scans.times_s, scans.scan_index, scans.point_count):
+        points = slice(start, start + count)
+        lines += [f"##PAGE= T={float(time_s)!r}", f"##NPOINTS= {count}", "##XYDATA= (XY..XY)"]
+        lines += [f" {m!r}, {i!r}" for m, i in zip(scans.mass[points].tolist(), scans.intensity[points].tolist())]
+    target.write_text("\n".join(lines + ["##END="]) + "\n")
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four injections of one real run: the .D folder, a symlink to it (a space in its name), a copy
+    of the folder and a JCAMP-DX export of it, two per group."""
+    root = tmp_path_factory.mktemp("agilent study")
+    (root / "raw").mkdir()
+    os.symlink(AGILENT, root / "raw" / "linked run.D")
+    shutil.copytree(AGILENT, root / "raw" / "copy.D")
+    write_jcamp(AGILENT, root / "raw" / "export.jdx")
+    rows = [("orig", str(AGILENT), "A"), ("linked", "raw/linked run.D", "A"), ("copy", "raw/copy.D", "B"), ("export", "raw/export.jdx", "B")]
+    sheet = pd.DataFrame(rows, columns=["sample", "file", "group"]).assign(type="sample", batch=1, injection_order=range(1, 5))
+    sheet.to_csv(root / "samples.tsv", sep="\t", index=False)
+    (root / "config.yaml").write_text(
+        "contrasts:\n  - name: a_vs_b\n    case: A\n    control: B\ninternal_standard: null\n"
+        "normalize:\n  methods: [pqn]\nplots:\n  highlight: []\ntracing:\n  tracer: null\n"
+    )
+    return root
+
+
+@pytest.fixture(scope="module")
+def run(study: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("agilent run")
+    result = snakemake(
+        workdir, "--configfile", str(study / "config.yaml"),
+        "--config", f"samples={study / 'samples.tsv'}", f"library={SHARED_DATA / 'library' / 'massbank_gc_ei.msp'}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
+
+
+def test_all_four_injections_import_as_one_run(run: Path) -> None:
+    cubes = [load_cube(run / "results" / "import" / f"{s}.npz") for s in ("orig", "linked", "copy", "export")]
+    assert cubes[0].times_s.size == 9865
+    for cube in cubes[1:]:
+        assert np.array_equal(cube.times_s, cubes[0].times_s) and np.array_equal(cube.intensity, cubes[0].intensity)
+
+
+def test_provenance_hashes_folders_links_and_files(run: Path, study: Path) -> None:
+    inputs = json.loads((run / "results" / "provenance.json").read_text())["inputs"]
+    folders = [inputs[f"run {s}"] for s in ("orig", "linked", "copy")]
+    assert all(f["kind"] == "folder" and f["files"] == 6 for f in folders)
+    assert len({f["sha256"] for f in folders}) == 1, "a link and a copy of one folder hash as that folder"
+    assert inputs["run export"]["sha256"] == sha256_of_file(study / "raw" / "export.jdx") and "kind" not in inputs["run export"]
+    assert (run / "results" / "summary.html").stat().st_size > 1000
