@@ -105,12 +105,14 @@ rule annotate:
         hits="results/annotation/hits.tsv",
         confidence="results/annotation/confidence.tsv",
         named=report("results/annotation/named.tsv", caption="../report/named.rst", category="Annotation"),
+        standard="results/qc/internal_standard.tsv",
     benchmark:
         "results/benchmarks/annotate.tsv"
     log:
         "results/logs/annotate/annotate.log",
     params:
         options=options("annotate"),
+        standard=config["internal_standard"] or "",
     threads: 1
     resources:
         mem_mb=scaled_by_input(2000, 20),
@@ -121,4 +123,5 @@ rule annotate:
     shell:
         "gcmsflow annotate --features {input.features:q} --library {input.library:q}"
         " --output {output.annotations:q} --hits {output.hits:q} --confidence {output.confidence:q}"
-        " --named {output.named:q} --options {params.options} 2> {log:q}"
+        " --named {output.named:q} --internal-standard {params.standard:q} --standard-qc {output.standard:q}"
+        " --options {params.options} 2> {log:q}"

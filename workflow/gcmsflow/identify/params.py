@@ -7,9 +7,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MatchParams:
-    """Scoring weights, acceptance thresholds (RI in index units), false-annotation rate and decoy settings."""
+    """Scoring weights, acceptance thresholds (RI in index units), false-annotation rate and decoy settings.
+
+    ``isolated_below``: query ions with no neighbour at m/z +- 1 and under this fraction of the base
+    peak are not scored (0 scores every ion); see :func:`.search.without_isolated_ions`.
+    """
 
     mz_power: float = 3.0
+    isolated_below: float = 0.25
     intensity_power: float = 0.6
     ri_sigma: float = 15.0
     ri_window: float = 30.0

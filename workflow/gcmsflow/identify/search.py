@@ -24,6 +24,27 @@ if TYPE_CHECKING:
 SCORE_KEYS = ("forward", "reverse", "matched", "delta", "has_ri", "combined")
 
 
+def without_isolated_ions(matrix: np.ndarray, below: float) -> np.ndarray:
+    """Dense unit-mass query spectra without their isolated ions: an ion with neither neighbour
+    (m/z - 1, m/z + 1) present and under ``below`` x the spectrum's base peak is dropped.
+
+    A fragment ion comes with its isotope peaks (13C, 29Si, 30Si); a single-scan noise spike at
+    a high m/z does not, and under the (m/z)^3 weighting one such ion would decide the score.
+
+    >>> without_isolated_ions(np.array([[0, 10.0, 1.0, 0, 0.5]]), 0.25).tolist()
+    [[0.0, 10.0, 1.0, 0.0, 0.0]]
+    """
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if below <= 0:
+        return matrix
+    present = matrix > 0
+    neighbour = np.zeros_like(present)
+    neighbour[:, 1:] |= present[:, :-1]
+    neighbour[:, :-1] |= present[:, 1:]
+    weak = matrix < below * matrix.max(axis=1, keepdims=True)
+    return np.where(present & ~neighbour & weak, np.float32(0.0), matrix)
+
+
 def weighted(matrix: np.ndarray, mz_power: float, intensity_power: float) -> np.ndarray:
     """(m/z)^a x I^b weighting of dense unit-mass spectra (rows normalised to base 1 first), float32."""
     matrix = np.asarray(matrix, dtype=np.float32)
