@@ -1,9 +1,8 @@
 """Library matching of feature spectra: weighted dot product, reverse match, matched peaks and RI.
 
-Query ions that stand alone (no ion at m/z +- 1) and are weak are dropped first: a noise spike
-at a high m/z would otherwise decide the weighted score.
 Spectra are weighted as (m/z)^a x I^b (Stein & Scott 1994 defaults a = 3, b = 0.6) and compared
-by cosine (forward), by cosine restricted to the library spectrum's ions (reverse), and by the
+by cosine (forward; a weak query ion with no neighbour at m/z +- 1, as a noise spike is, counts
+only where the library spectrum has it), by cosine restricted to the library spectrum's ions (reverse), and by the
 fraction of library ions (>= 1 % of base) present in the query. The spectral match is
 0.5 forward + 0.3 reverse + 0.2 matched fraction. With an RI on both sides it is multiplied by
 exp(-ΔRI² / 2σ²); without, by ``no_ri_factor``. A best hit is accepted when its score reaches
@@ -28,7 +27,7 @@ import pandas as pd
 from ..io.library import Library
 from .decoys import compound_keys, make_decoys, target_decoy_qvalues
 from .params import MatchParams
-from .search import top_hits, without_isolated_ions
+from .search import top_hits
 
 ANNOTATION_COLUMNS = [
     "feature_id", "name", "inchikey", "library_id", "spectral_score", "reverse_score",
@@ -61,7 +60,6 @@ def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], 
     if n == 0:
         empty = pd.DataFrame(columns=["feature_id", "best_target", "target_score", "decoy_score", "winner", "passes_thresholds", "qvalue", "accepted"])
         return Annotation(pd.DataFrame(columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "qvalue", "accepted"]), pd.DataFrame(columns=ANNOTATION_COLUMNS), empty)
-    queries = without_isolated_ions(queries, params.isolated_below)
     entries, target = top_hits(queries, query_ri, library.intensity, library.ri, params, params.top_k)
     keys = compound_keys(library.inchikeys, library.names)
     decoy_spectra = make_decoys(library.intensity, keys, params.mz_power, params.intensity_power, params.decoy_seed, params.decoy_share)

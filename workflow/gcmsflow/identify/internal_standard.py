@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..io.library import Library
 from .params import MatchParams
-from .search import pair_scores, without_isolated_ions
+from .search import pair_scores
 
 STANDARD_COLUMNS = ["internal_standard", "found_by", "feature_id", "name", "spectral_score", "ri_delta", "score"]
 
@@ -41,8 +41,7 @@ def find_standard(
     if entries.size == 0 or free.size == 0:
         return best, missing
     rows, cols = np.repeat(free, entries.size), np.tile(entries, free.size)
-    cleaned = without_isolated_ions(queries.intensity, params.isolated_below)
-    scores = pair_scores(cleaned, queries.ri, library.intensity, library.ri, rows, cols, params)
+    scores = pair_scores(queries.intensity, queries.ri, library.intensity, library.ri, rows, cols, params)
     ok = (scores["forward"] >= params.min_spectral) & (~scores["has_ri"] | (np.abs(np.nan_to_num(scores["delta"])) <= params.ri_window))
     if not ok.any():
         return best, missing

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 class MatchParams:
     """Scoring weights, acceptance thresholds (RI in index units), false-annotation rate and decoy settings.
 
-    ``isolated_below``: query ions with no neighbour at m/z +- 1 and under this fraction of the base
-    peak are not scored (0 scores every ion); see :func:`.search.without_isolated_ions`.
+    ``isolated_below``: a query ion with no neighbour at m/z +- 1 and under this fraction of the base
+    peak counts in the forward score only where the library entry has it (0: every ion counts);
+    see :func:`.search.isolated_ions`.
     """
 
     mz_power: float = 3.0
