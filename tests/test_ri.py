@@ -209,3 +209,10 @@ def test_cli_ri_per_batch_with_warning(tmp_path, capsys) -> None:
     table = pd.read_csv(qc, sep="\t")
     assert table.groupby("batch")["status"].apply(lambda s: (s == "missing").sum()).tolist() == [0, 1]
     assert "C15" in ri_summary(table) and "Warning" in ri_summary(table)
+
+
+def test_molecular_ions_place_a_ladder_that_starts_late() -> None:
+    """C10 and C11 are absent from the run: the molecular ions (m/z 170, 184 ...) say the first peak is C12."""
+    carbons = np.arange(12, 21)
+    table = find_ladder(peaks_table(list(programmed_rts(carbons)), [alkane_spectrum(int(c)) for c in carbons]), RiParams(first_carbon=10, last_carbon=20))
+    assert table["carbon"].tolist() == carbons.tolist()

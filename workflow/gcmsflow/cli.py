@@ -23,7 +23,11 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "ri": ("features:run_ri", "build per-batch RI calibrations from ladder-run peaks (or a marker RT table), with ladder QC", ("samples", "peaks*", "output", "qc")),
     "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp")),
     "gapfill": ("features:run_gapfill", "re-integrate missing feature cells", ("table", "members", "cubes+", "output", "filled")),
-    "annotate": ("annotation:run_annotate", "match feature spectra against a library, with target-decoy false-annotation rates", ("features", "library", "output", "hits", "confidence", "named", "internal-standard?", "standard-qc?")),
+    "annotate": (
+        "annotation:run_annotate",
+        "match feature spectra against a library, with target-decoy false-annotation rates",
+        ("features", "library", "output", "hits", "confidence", "named", "internal-standard?", "standard-qc?"),
+    ),
     "normalize": (
         "quantities:run_normalize",
         "filter, drift-correct, normalise, impute and log2-transform the feature table",
