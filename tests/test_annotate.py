@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
+from gcmsflow.demo.simulate import load_compounds, tms_spectrum
 from gcmsflow.identify.annotate import annotate
 from gcmsflow.identify.decoys import compound_keys
 from gcmsflow.identify.masscheck import high_ions, mass_consistent
@@ -122,3 +125,49 @@ def test_mass_check_keeps_same_compound_hits_and_refuses_look_alikes_on_massbank
         rows = np.flatnonzero(forward[np.arange(len(best)), best] >= 0.7)
         rates.append(mass_consistent(acquired[rows], lib.intensity[best[rows]], 5.0, 20.0, 0.15).mean())
     assert rates[0] > 0.9 and rates[1] < 0.65, rates
+def test_a_noise_ion_at_mz_521_does_not_unname_asparagine() -> None:
+    """One single-scan noise ion at m/z 521 (5 % of base, no isotope neighbours) in asparagine's
+    spectrum: under (m/z)^3 it would carry most of the query's weight; it counts only where the
+    library entry has it, so asparagine keeps its name."""
+    compounds = load_compounds().drop_duplicates("metabolite").set_index("metabolite", drop=False)
+    names = ["asparagine", "aspartate", "glutamine", "ribitol"]
+    spectra = [tms_spectrum(compounds.loc[m], seed=1) for m in names]
+    lib = Library(compounds.loc[names, "name"].tolist(), names, [""] * 4, compounds.loc[names, "ri"].to_numpy(float), dense(spectra))
+    query = dense([spectra[0] | {521: 0.05}])
+    ri = np.array([compounds.loc["asparagine", "ri"]])
+    params = MatchParams()
+    _, best, _ = annotate(query, ri, ["F1"], lib, params)
+    assert best.loc[0, "name"] == compounds.loc["asparagine", "name"]
+    assert best.loc[0, "spectral_score"] >= params.min_spectral and best.loc[0, "score"] >= params.min_score
+    every_ion = score_matrix(query, lib.intensity[:1], MatchParams(isolated_below=0.0))["forward"][0, 0]
+    assert every_ion < 0.75  # scored on every ion, the one noise ion takes a quarter off the forward score
+    assert score_matrix(query, lib.intensity[:1], params)["forward"][0, 0] == pytest.approx(1.0, abs=1e-6)
+
+
+def massbank_record(name: str) -> dict[int, float]:
+    """Peaks of the first record called ``name`` in the shared MassBank MSP (nominal m/z, base 1)."""
+    lines = Path(__file__).resolve().parents[1].joinpath("..", "shared", "data", "library", "massbank_gc_ei.msp").read_text().splitlines()
+    start = lines.index(f"NAME: {name}")
+    first = next(i for i in range(start, len(lines)) if lines[i].lower().startswith("num peaks")) + 1
+    peaks = {}
+    for line in lines[first:]:
+        if not line.strip():
+            break
+        mz, value = line.split()[:2]
+        peaks[int(round(float(mz)))] = peaks.get(int(round(float(mz))), 0.0) + float(value)
+    top = max(peaks.values())
+    return {mz: v / top for mz, v in peaks.items()}
+
+
+@pytest.mark.shared_data
+def test_a_noise_ion_at_mz_521_does_not_unname_massbank_asparagine() -> None:
+    """The real MassBank spectrum of asparagine 3TMS (ions up to m/z 333): one noise ion at m/z 521
+    (5 % of base) halves the (m/z)^3 forward score when every ion counts, not when it counts only
+    where the library has it."""
+    asparagine = massbank_record("L-Asparagine (3 TMS)")
+    lib = Library(["L-Asparagine (3 TMS)", *library([0.0, 0.0]).names], ["A", "L1", "L2"], ["", "", ""], np.array([1678.0, 1678.0, 1770.0]), dense([asparagine, *LIB]))
+    query = dense([asparagine | {521: 0.05}])
+    params = MatchParams()
+    assert score_matrix(query, lib.intensity[:1], MatchParams(isolated_below=0.0))["forward"][0, 0] < params.min_spectral
+    _, best, _ = annotate(query, np.array([1680.0]), ["F1"], lib, params)
+    assert best.loc[0, "name"] == "L-Asparagine (3 TMS)" and best.loc[0, "score"] >= params.min_score

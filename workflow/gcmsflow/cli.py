@@ -23,7 +23,11 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "ri": ("features:run_ri", "build per-batch RI calibrations from ladder-run peaks (or a marker RT table), with ladder QC", ("samples", "peaks*", "output", "qc")),
     "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp", "corrections")),
     "gapfill": ("features:run_gapfill", "re-integrate missing feature cells", ("table", "members", "cubes+", "output", "filled")),
-    "annotate": ("annotation:run_annotate", "match feature spectra against a library, with target-decoy false-annotation rates", ("features", "library", "output", "hits", "confidence", "named")),
+    "annotate": (
+        "annotation:run_annotate",
+        "match feature spectra against a library, with target-decoy false-annotation rates",
+        ("features", "library", "output", "hits", "confidence", "named", "internal-standard?", "standard-qc?"),
+    ),
     "normalize": (
         "quantities:run_normalize",
         "filter, drift-correct, normalise, impute and log2-transform the feature table",
@@ -41,7 +45,7 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "summary": (
         "outputs:run_summary",
         "write the report's methods and summary page",
-        ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation", "stats+", "models+", "output"),
+        ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation", "stats+", "models+", "output", "internal-standard?"),
     ),
     "trace": (
         "tracing:run_trace",

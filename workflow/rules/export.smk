@@ -56,6 +56,7 @@ rule summary:
         blanks="results/qc/blank_filter.tsv",
         imputed="results/qc/imputed.tsv",
         ladder_qc="results/ri/ladder_qc.tsv",
+        standard="results/qc/internal_standard.tsv",
         replicates="results/qc/replicates.tsv",
         separation="results/qc/pca_separation.tsv",
         stats=expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
@@ -74,4 +75,4 @@ rule summary:
         "gcmsflow summary --provenance {input.provenance:q} --confidence {input.confidence:q} --precision {input.precision:q} --drift {input.drift:q}"
         " --filters {input.filters:q} --blank-filter {input.blanks:q} --imputed {input.imputed:q} --stats {input.stats:q}"
         " --models {input.models:q} --ladder-qc {input.ladder_qc:q} --replicates {input.replicates:q}"
-        " --separation {input.separation:q} --output {output:q} 2> {log:q}"
+        " --separation {input.separation:q} --internal-standard {input.standard:q} --output {output:q} 2> {log:q}"

@@ -102,6 +102,7 @@ rule annotate:
         hits="results/annotation/hits.tsv",
         confidence="results/annotation/confidence.tsv",
         named=report("results/annotation/named.tsv", caption="../report/named.rst", category="Annotation"),
+        standard="results/qc/internal_standard.tsv",
     log:
         "results/logs/annotate/annotate.log",
     benchmark:
@@ -112,7 +113,9 @@ rule annotate:
         **job_resources(mem_mb=(2000, 20), runtime=(10, 0.05)),
     params:
         options=options("annotate"),
+        standard=config["internal_standard"] or "",
     shell:
         "gcmsflow annotate --features {input.features:q} --library {input.library:q}"
         " --output {output.annotations:q} --hits {output.hits:q} --confidence {output.confidence:q}"
-        " --named {output.named:q} --options {params.options} 2> {log:q}"
+        " --named {output.named:q} --internal-standard {params.standard:q} --standard-qc {output.standard:q}"
+        " --options {params.options} 2> {log:q}"

@@ -1,7 +1,8 @@
 """Library matching of feature spectra: weighted dot product, reverse match, matched peaks and RI.
 
 Spectra are weighted as (m/z)^a x I^b (Stein & Scott 1994 defaults a = 3, b = 0.6) and compared
-by cosine (forward), by cosine restricted to the library spectrum's ions (reverse), and by the
+by cosine (forward; a weak query ion with no neighbour at m/z +- 1, as a noise spike is, counts
+only where the library spectrum has it), by cosine restricted to the library spectrum's ions (reverse), and by the
 fraction of library ions (>= 1 % of base) present in the query. The spectral match is
 0.5 forward + 0.3 reverse + 0.2 matched fraction. With an RI on both sides it is multiplied by
 exp(-ΔRI² / 2σ²); without, by ``no_ri_factor``. A best hit is accepted when its score reaches

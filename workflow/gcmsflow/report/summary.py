@@ -113,6 +113,23 @@ def replicate_summary(consistency: pd.DataFrame, separation: pd.DataFrame) -> st
     return text
 
 
+def standard_summary(standard: pd.DataFrame) -> str:
+    """How the internal standard's feature was found (``results/qc/internal_standard.tsv``)."""
+    if standard.empty:
+        return "<p>No internal standard was configured.</p>"
+    row = standard.iloc[0]
+    what = escape(str(row["internal_standard"]))
+    if row["found_by"] == "name":
+        return f"<p>Internal standard {what}: feature {escape(str(row['feature_id']))}, named by the library search.</p>"
+    if row["found_by"] == "library search":
+        return (
+            f"<p><b>Internal standard {what} was not named</b> (it missed the naming thresholds); feature "
+            f"{escape(str(row['feature_id']))} was taken as {escape(str(row['name']))} by its library spectrum and RI "
+            f"(forward score {row['spectral_score']:.2f}, ΔRI {row['ri_delta']:.1f}).</p>"
+        )
+    return f"<p><b>Internal standard {what} was not found</b> by name or by its library spectrum and RI.</p>"
+
+
 def ri_summary(qc: pd.DataFrame) -> str:
     """Retention-index QC: per batch, markers found of those expected, missing ones, where the ladder
     came from and the largest leave-one-out residual."""
@@ -223,6 +240,7 @@ class StudyTables:
     replicates: pd.DataFrame
     separation: pd.DataFrame
     ladder_qc: pd.DataFrame
+    standard: pd.DataFrame | None = None
 
 
 def study_summary(tables: StudyTables, provenance: dict) -> str:
@@ -231,6 +249,8 @@ def study_summary(tables: StudyTables, provenance: dict) -> str:
     sections = ["<h2>What changed</h2>"]
     sections += [contrast_summary(stats, model) for stats, model in tables.contrasts]
     sections.append(annotation_summary(tables.confidence, settings.annotate))
+    if tables.standard is not None:
+        sections.append(standard_summary(tables.standard))
     sections.append(qc_summary(tables.precision, tables.drift, tables.filters, tables.blanks, tables.imputed, settings.filters))
     sections.append(replicate_summary(tables.replicates, tables.separation))
     sections.append(ri_summary(tables.ladder_qc))

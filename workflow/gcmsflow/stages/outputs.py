@@ -47,8 +47,10 @@ def run_summary(
     stats: list[str],
     models: list[str],
     output: str,
+    internal_standard: str = "",
 ) -> None:
-    """The methods and summary page from provenance.json, each contrast's stats and model, and the QC tables."""
+    """The methods and summary page from provenance.json, each contrast's stats and model, and the QC tables
+    (``internal_standard``: how the standard was found, optional)."""
     try:
         record = json.loads(Path(provenance).read_text())
     except (OSError, json.JSONDecodeError) as err:
@@ -71,5 +73,6 @@ def run_summary(
         replicates=read_tsv(replicates, ["group", "n_replicates", "features_in_all_replicates", "median_cv_percent"]),
         separation=read_tsv(separation, ["pc1_percent", "pc2_percent", "silhouette", "pc1_separates_groups"]),
         ladder_qc=read_tsv(ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri", "source"]),
+        standard=read_tsv(internal_standard, ["internal_standard", "found_by", "feature_id", "name"]) if internal_standard else None,
     )
     write_text(output, study_summary(study, record))
