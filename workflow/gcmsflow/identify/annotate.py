@@ -34,7 +34,7 @@ from ..io.library import Library
 from .decoys import compound_keys, make_decoys, target_decoy_qvalues
 from .masscheck import mass_consistent
 from .params import MatchParams
-from .search import top_hits
+from .search import isolated_ions, top_hits
 
 ANNOTATION_COLUMNS = [
     "feature_id", "name", "inchikey", "library_id", "spectral_score", "reverse_score",
@@ -48,10 +48,12 @@ CONFIDENCE_COLUMNS = [
 
 
 def _mass_consistent(queries: np.ndarray, spectra: np.ndarray, best: np.ndarray, params: MatchParams) -> np.ndarray:
-    """Per query, whether its best hit ``spectra[best]`` is mass-consistent with it (all True when the check is off)."""
+    """Per query, whether its best hit ``spectra[best]`` is mass-consistent with it (all True when the check is off);
+    the query's isolated ions (noise spikes, as the search treats them) are not asked of the entry."""
     if params.mass_check_percent is None:
         return np.ones(len(queries), dtype=bool)
-    return mass_consistent(queries, spectra[best], params.mass_check_percent, params.mass_check_window_mz, params.mass_check_ratio)
+    noise = isolated_ions(queries, params.isolated_below)
+    return mass_consistent(queries, spectra[best], params.mass_check_percent, params.mass_check_window_mz, params.mass_check_ratio, noise)
 
 
 def _best_passes(scores: dict[str, np.ndarray], consistent: np.ndarray, params: MatchParams) -> np.ndarray:

@@ -25,14 +25,16 @@ def high_ions(spectra: np.ndarray, percent: float, window_mz: float) -> np.ndarr
     return strong & (mz[None, :] >= (top - window_mz)[:, None])
 
 
-def mass_consistent(queries: np.ndarray, entries: np.ndarray, percent: float, window_mz: float, ratio: float) -> np.ndarray:
-    """Per row pair (``queries[i]``, ``entries[i]``), whether neither side lacks a high ion of the other."""
+def mass_consistent(queries: np.ndarray, entries: np.ndarray, percent: float, window_mz: float, ratio: float, noise: np.ndarray | None = None) -> np.ndarray:
+    """Per row pair (``queries[i]``, ``entries[i]``), whether neither side lacks a high ion of the other;
+    query ions marked in ``noise`` (e.g. isolated spikes) are not asked of the entry, though they may answer it."""
     query, entry = _relative(queries), _relative(entries)
+    asked = queries if noise is None else np.where(noise, 0.0, queries)
     mz = np.arange(queries.shape[1])
     recorded = queries > 0
     lowest = np.where(recorded.any(axis=1), np.argmax(recorded, axis=1), queries.shape[1])
     entry_lacked = high_ions(entries, percent, window_mz) & (query < ratio * entry) & (mz[None, :] >= lowest[:, None])
-    query_lacked = high_ions(queries, percent, window_mz) & (entry < ratio * query)
+    query_lacked = high_ions(asked, percent, window_mz) & (entry < ratio * query)
     return ~(entry_lacked | query_lacked).any(axis=1)
 
 
