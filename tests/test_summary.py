@@ -73,3 +73,11 @@ def test_report_captions_state_the_q_threshold_in_use() -> None:
 
     stated = {float(q) for caption in (REPO / "workflow" / "report").glob("*.rst") for q in re.findall(r"q < ([0-9]+(?:\.[0-9]+)?)", caption.read_text())}
     assert stated == {Q_THRESHOLD}
+
+
+def test_import_warnings_are_listed_per_run() -> None:
+    from gcmsflow.report.summary import import_summary
+
+    assert "3 runs imported without warnings" in import_summary({"a": [], "b": [], "c": []})
+    text = import_summary({"a": [], "b": ["b.cdf: 76 % of the signal lies outside m/z 50-600"]})
+    assert "1 of 2 runs imported with warnings" in text and "<li>b: b.cdf: 76 % of the signal lies outside m/z 50-600</li>" in text

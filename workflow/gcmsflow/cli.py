@@ -45,7 +45,8 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "summary": (
         "outputs:run_summary",
         "write the report's methods and summary page",
-        ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation", "stats+", "models+", "output", "internal-standard?"),
+        ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation",
+         "stats+", "models+", "output", "internal-standard?", "cubes*"),
     ),
     "trace": (
         "tracing:run_trace",

@@ -61,6 +61,7 @@ rule summary:
         separation="results/qc/pca_separation.tsv",
         stats=expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
         models=expand("results/stats/{contrast}.model.tsv", contrast=CONTRASTS),
+        cubes=expand("results/import/{sample}.npz", sample=STUDY_RUNS + ALKANE_RUNS),
     output:
         report("results/summary.html", caption="../report/summary.rst", category="Methods and summary"),
     log:
@@ -75,4 +76,5 @@ rule summary:
         "gcmsflow summary --provenance {input.provenance:q} --confidence {input.confidence:q} --precision {input.precision:q} --drift {input.drift:q}"
         " --filters {input.filters:q} --blank-filter {input.blanks:q} --imputed {input.imputed:q} --stats {input.stats:q}"
         " --models {input.models:q} --ladder-qc {input.ladder_qc:q} --replicates {input.replicates:q}"
-        " --separation {input.separation:q} --internal-standard {input.standard:q} --output {output:q} 2> {log:q}"
+        " --separation {input.separation:q} --internal-standard {input.standard:q} --cubes {input.cubes:q}"
+        " --output {output:q} 2> {log:q}"

@@ -130,6 +130,16 @@ def standard_summary(standard: pd.DataFrame) -> str:
     return f"<p><b>Internal standard {what} was not found</b> by name or by its library spectrum and RI.</p>"
 
 
+def import_summary(warnings: dict[str, list[str]]) -> str:
+    """Runs whose import warned (e.g. much of their signal outside ``import.mz_min``/``mz_max``), one line each."""
+    warned = {run: items for run, items in warnings.items() if items}
+    text = "<h3>Import</h3>"
+    if not warned:
+        return text + f"<p>{len(warnings)} runs imported without warnings.</p>"
+    lines = "".join(f"<li>{escape(run)}: {escape('; '.join(items))}</li>" for run, items in sorted(warned.items()))
+    return text + f"<p><b>{len(warned)} of {len(warnings)} runs imported with warnings</b>:</p><ul>{lines}</ul>"
+
+
 def ri_summary(qc: pd.DataFrame) -> str:
     """Retention-index QC: per batch, markers found of those expected, missing ones, where the ladder
     came from and the largest leave-one-out residual."""
@@ -241,6 +251,7 @@ class StudyTables:
     separation: pd.DataFrame
     ladder_qc: pd.DataFrame
     standard: pd.DataFrame | None = None
+    import_warnings: dict[str, list[str]] | None = None
 
 
 def study_summary(tables: StudyTables, provenance: dict) -> str:
@@ -253,6 +264,8 @@ def study_summary(tables: StudyTables, provenance: dict) -> str:
         sections.append(standard_summary(tables.standard))
     sections.append(qc_summary(tables.precision, tables.drift, tables.filters, tables.blanks, tables.imputed, settings.filters))
     sections.append(replicate_summary(tables.replicates, tables.separation))
+    if tables.import_warnings is not None:
+        sections.append(import_summary(tables.import_warnings))
     sections.append(ri_summary(tables.ladder_qc))
     sections.append(methods_paragraph(settings, provenance, calibrated=len(tables.ladder_qc) > 0))
     return summary_page(sections)

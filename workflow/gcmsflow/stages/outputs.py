@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from ..core.atomic import write_text
-from ..core.config import json_object
+from ..core.config import json_object, runs_by_name
 from ..core.errors import GcmsflowError
 from ..core.samplesheet import load_sheet
+from ..core.scancube import load_metadata
 from ..core.tables import read_tsv
 from ..report.mztab import mztab_lines, study_id, write_mztab
 from ..report.provenance import provenance as provenance_record
@@ -48,9 +49,10 @@ def run_summary(
     models: list[str],
     output: str,
     internal_standard: str = "",
+    cubes: list[str] | None = None,
 ) -> None:
     """The methods and summary page from provenance.json, each contrast's stats and model, and the QC tables
-    (``internal_standard``: how the standard was found, optional)."""
+    (``internal_standard``: how the standard was found; ``cubes``: the runs' scan cubes, for their import warnings)."""
     try:
         record = json.loads(Path(provenance).read_text())
     except (OSError, json.JSONDecodeError) as err:
@@ -74,5 +76,6 @@ def run_summary(
         separation=read_tsv(separation, ["pc1_percent", "pc2_percent", "silhouette", "pc1_separates_groups"]),
         ladder_qc=read_tsv(ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri", "source"]),
         standard=read_tsv(internal_standard, ["internal_standard", "found_by", "feature_id", "name"]) if internal_standard else None,
+        import_warnings={run: load_metadata(path).get("warnings", []) for run, path in runs_by_name(cubes, ".npz").items()} if cubes else None,
     )
     write_text(output, study_summary(study, record))
