@@ -45,6 +45,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sheet.to_csv(root / "samples.tsv", sep="\t", index=False)
     (root / "config.yaml").write_text(
         "contrasts:\n  - name: a_vs_b\n    case: A\n    control: B\ninternal_standard: null\n"
+        "import:\n  mz_max: 300\n"  # a VOC run: 2.5 % of its signal lies above m/z 300
         "normalize:\n  methods: [pqn]\nplots:\n  highlight: []\ntracing:\n  tracer: null\n"
     )
     return root
