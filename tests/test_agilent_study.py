@@ -45,6 +45,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sheet.to_csv(root / "samples.tsv", sep="\t", index=False)
     (root / "config.yaml").write_text(
         "contrasts:\n  - name: a_vs_b\n    case: A\n    control: B\ninternal_standard: null\n"
+        "import:\n  mz_max: 300\n"  # a VOC run: 2.5 % of its signal lies above m/z 300
         "normalize:\n  methods: [pqn]\nplots:\n  highlight: []\ntracing:\n  tracer: null\n"
     )
     return root
@@ -75,3 +76,11 @@ def test_provenance_hashes_folders_links_and_files(run: Path, study: Path) -> No
     assert len({f["sha256"] for f in folders}) == 1, "a link and a copy of one folder hash as that folder"
     assert inputs["run export"]["sha256"] == sha256_of_file(study / "raw" / "export.jdx") and "kind" not in inputs["run export"]
     assert (run / "results" / "summary.html").stat().st_size > 1000
+
+
+def test_identical_injections_change_nothing_and_no_name_is_claimed_at_rate_zero(run: Path) -> None:
+    stats = pd.read_csv(run / "results" / "stats" / "a_vs_b.tsv", sep="\t")
+    assert len(stats) > 100 and (stats["qvalue"] >= 0.05).all() and (stats["test"] == "not tested: constant").mean() > 0.95
+    confidence = pd.read_csv(run / "results" / "annotation" / "confidence.tsv", sep="\t")
+    assert (confidence["qvalue"].dropna() > 0).all() and confidence["accepted_by"].isin(["target_decoy", "strict_score"]).all()
+    assert "<h3>Identification</h3>" in (run / "results" / "summary.html").read_text()

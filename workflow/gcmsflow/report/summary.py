@@ -51,10 +51,10 @@ def annotation_summary(confidence: pd.DataFrame, settings: MatchParams) -> str:
     inconsistent = int((~confidence["mass_consistent"].astype(bool)).sum())
     rule = confidence["accepted_by"].iloc[0] if len(confidence) else "strict_score"
     if rule == "target_decoy":
-        estimated = f"{accepted['qvalue'].max():.1%}" if len(accepted) else "none given"
+        estimated = f"estimated rate of the names given {accepted['qvalue'].max():.1%}" if len(accepted) else "no name reached it"
         how = (
-            f"names kept up to a false-annotation rate of {settings.max_fdr:.0%}; estimated rate of the names given "
-            f"{estimated}, by target–decoy competition ((decoys + 1) / targets) among {candidates} candidate features"
+            f"names kept up to a false-annotation rate of {settings.max_fdr:.0%}; {estimated}, by target–decoy "
+            f"competition ((decoys + 1) / targets) among {candidates} candidate features"
         )
     else:
         how = (

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..core.errors import GcmsflowError
 from ..core.samplesheet import columns_of_type
-from .differential import MODEL_TESTS
+from .differential import MODEL_TESTS, NOT_TESTED
 
 Q_THRESHOLD = 0.05  # q-value below which a feature counts as changed (model record, summary, volcano)
 
@@ -84,7 +84,7 @@ def model_record(contrast: Contrast, plan: ContrastPlan, level: str, table: pd.D
         "design": " + ".join(["~ group", *plan.covariates]),
         "n_case": len(plan.case_columns),
         "n_control": len(plan.control_columns),
-        "n_tested": int(table["pvalue"].notna().sum()),
+        "n_tested": int((table["pvalue"].notna() & (table["test"] != NOT_TESTED)).sum()),
         f"n_q_below_{Q_THRESHOLD:g}": int((table["qvalue"] < Q_THRESHOLD).sum()),
         "note": plan.note,
     }

@@ -4,9 +4,17 @@ Tests: limma-style moderated t (a linear model per feature, group plus covariate
 Bayes variance shrinkage, Smyth 2004), ordinary least squares via statsmodels (same design, no
 shrinkage), Welch t and Mann–Whitney U (two groups, no covariates). log2fc is case minus control;
 for Mann–Whitney it is the Hodges–Lehmann shift with its distribution-free 95 % interval.
+
+A feature whose values are all equal up to rounding (within ``RELATIVE_ZERO`` of their magnitude:
+identical injections, a constant imputed value) has neither a within-group variance nor a group
+difference to test: it is not tested (``test`` says so), gets log2fc 0, p = q = 1, stays out of
+the Benjamini–Hochberg family and out of the moderated-t variance prior, so rounding noise
+(log2fc ~ 1e-16 over a variance ~ 1e-32) never turns into a small q.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -19,6 +27,17 @@ from ..core.errors import GcmsflowError
 STATS_COLUMNS = ["feature_id", "name", "log2fc", "ci_low", "ci_high", "pvalue", "qvalue", "test", "n_case", "n_control"]
 TESTS = ("moderated_t", "ols", "welch", "mann_whitney")
 MODEL_TESTS = ("moderated_t", "ols")
+NOT_TESTED = "not tested: constant"
+RELATIVE_ZERO = 1e-9  # spread of log2 values, relative to their magnitude, that is rounding noise
+
+
+def numerically_constant(y: np.ndarray) -> np.ndarray:
+    """Per row of ``y`` (features x runs, NaN = missing), whether its observed values are equal up to rounding."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+        spread = np.nanmax(y, axis=1) - np.nanmin(y, axis=1)
+        scale = np.maximum(np.nanmax(np.abs(y), axis=1), 1.0)
+    return np.isfinite(spread) & (spread <= RELATIVE_ZERO * scale)
 
 
 def trigamma_inverse(x: float) -> float:
@@ -122,7 +141,8 @@ def moderated_t_test(y: np.ndarray, design: np.ndarray, n1: np.ndarray, n2: np.n
     """limma eBayes: residual variances shrunk towards a scaled-inverse-χ² prior fitted across features."""
     coef, unscaled, s2, d = linear_model_fits(y, design)
     ok = np.isfinite(s2)
-    d0, s02 = fit_f_dist(np.where(ok, s2, np.nan), np.where(ok, d, 0.0))
+    prior = ok & ~numerically_constant(y)  # constant features carry no variance information
+    d0, s02 = fit_f_dist(np.where(prior, s2, np.nan), np.where(prior, d, 0.0))
     total_df = max(float(np.nansum(d[ok])), 1.0)
     if np.isinf(d0):
         post, df = np.full_like(s2, s02), np.full_like(s2, total_df)
@@ -219,9 +239,12 @@ def differential(
         y = np.hstack([case, control])
         n1, n2 = np.isfinite(case).sum(axis=1), np.isfinite(control).sum(axis=1)
         result = moderated_t_test(y, design, n1, n2) if test == "moderated_t" else ols_test(y, design, n1, n2)
+    constant = numerically_constant(np.hstack([case, control])) & (np.isfinite(case).sum(axis=1) >= 2) & (np.isfinite(control).sum(axis=1) >= 2)
+    result.loc[constant, ["log2fc", "ci_low", "ci_high"]] = 0.0
+    result["qvalue"] = bh_qvalues(np.where(constant, np.nan, result["pvalue"].to_numpy()))
+    result.loc[constant, ["pvalue", "qvalue"]] = 1.0
     result.insert(0, id_column, abundance.index.to_numpy())
     result.insert(1, "name", names.reindex(abundance.index).fillna("").to_numpy())
-    result["qvalue"] = bh_qvalues(result["pvalue"].to_numpy())
-    result["test"] = test
+    result["test"] = np.where(constant, NOT_TESTED, test)
     result = result.sort_values(["pvalue", id_column], na_position="last", kind="stable")
     return result[[id_column, *STATS_COLUMNS[1:]]].reset_index(drop=True)
