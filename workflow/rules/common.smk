@@ -13,6 +13,7 @@ from snakemake.utils import update_config, validate
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from gcmsflow.core.errors import GcmsflowError  # noqa: E402
 from gcmsflow.core.samplesheet import check_contrasts, load_sheet, runs_of_type  # noqa: E402
+from gcmsflow.stats.design_matrix import check_designs  # noqa: E402
 
 # Keys a --configfile leaves out take their value from the shipped config/config.yaml.
 with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
@@ -23,6 +24,7 @@ validate(config, "../../config/schemas/config.schema.yaml")
 try:
     SHEET = load_sheet(config["samples"], check_files=True)
     check_contrasts(SHEET, config["contrasts"], source="config: contrasts")
+    check_designs(SHEET, config["designs"], source="config: designs")
 except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")
 validate(SHEET.drop(columns="path"), "../../config/schemas/samples.schema.yaml")

@@ -21,6 +21,7 @@ from formulaic.errors import FormulaicError
 from ..core.errors import GcmsflowError
 
 TERM = re.compile(r"^(?:(?P<weight>\d+(?:\.\d*)?|\.\d+)\s*\*?\s*)?(?P<atom>.+)$")
+RESERVED = ("model", "design_matrix")  # output names in results/stats/designs/{design}/ besides the contrasts
 FACTOR_ONLY = ("batch",)  # numeric-looking sheet columns that are always factors
 
 
@@ -196,7 +197,7 @@ def check_designs(sheet: pd.DataFrame, designs: list[dict], source: str = "confi
         raise GcmsflowError(source, f"design name(s) {', '.join(duplicated)} used twice")
     for entry in designs:
         spec = DesignSpec(**entry)
-        clash = sorted(set(spec.contrasts) & set(spec.ftests))
-        if clash:
-            raise GcmsflowError(f"{source}: design '{spec.name}'", f"name(s) {', '.join(clash)} used for a contrast and an F-test")
+        reserved = sorted(n for n in spec.contrasts if n in RESERVED or n.startswith("ftest_"))
+        if reserved:
+            raise GcmsflowError(f"{source}: design '{spec.name}'", f"contrast name(s) {', '.join(reserved)} are reserved for the design's other outputs")
         build_design(spec, study_runs(sheet), source)

@@ -68,7 +68,7 @@ def fit_design(values: pd.DataFrame, names: pd.Series, design: Design, id_column
     """Test every contrast and F-test of ``design`` on ``values`` (features x samples, log2, NaN = missing)."""
     y = values[design.samples].to_numpy(float)
     fit, consensus = fit_linear(y, design)
-    ids, labels = values.index.to_numpy(), names.reindex(values.index).fillna("").to_numpy()
+    ids, labels = values.index.to_numpy(), names.reindex(values.index).astype(object).fillna("").to_numpy()
     test = "moderated_t_robust" if design.spec.robust else "moderated_t"
     projected, moderated = moderate(fit, np.column_stack(list(design.contrasts.values())), design.spec.robust)
     tables, records = {}, []
