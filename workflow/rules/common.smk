@@ -24,9 +24,12 @@ validate(config, "../../config/schemas/config.schema.yaml")
 try:
     SHEET = load_sheet(config["samples"], check_files=True)
     check_contrasts(SHEET, config["contrasts"], source="config: contrasts")
-    check_designs(SHEET, config["designs"], source="config: designs")
 except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")
+try:
+    check_designs(SHEET, config["designs"], source="config: designs")
+except GcmsflowError as err:
+    raise WorkflowError(f"design check failed: {err}")
 validate(SHEET.drop(columns="path"), "../../config/schemas/samples.schema.yaml")
 
 # The command that started the run, for results/provenance.json.
