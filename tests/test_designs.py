@@ -135,3 +135,18 @@ def test_cli_writes_design_outputs(tmp_path: Path) -> None:
     bad = {**FACTORIAL, "contrasts": {"x": "nonsense"}}
     assert main(["design", *args, "--outdir", str(tmp_path / "bad"), "--design", json.dumps(bad)]) == 1
     assert not (tmp_path / "bad").exists()
+
+
+def test_trend_plot_along_dose_split_by_genotype(tmp_path: Path) -> None:
+    from gcmsflow.report.design_plots import design_matrix_plot, trend_plot, trend_variable
+    from gcmsflow.stats.design_tests import design_matrix_table
+
+    sheet = runs()
+    design = build_design(DesignSpec(name="d", formula="~ dose + genotype", contrasts={"dose": "dose"}), sheet)
+    assert trend_variable(design) == ("dose", "genotype")
+    values = pd.DataFrame(simulated(design.matrix, n=10), columns=design.samples).rename(index=lambda i: f"f{i:03d}")
+    result = fit_design(values, pd.Series(dtype=str), design)
+    named = pd.DataFrame({"feature_id": values.index, "name": ["asparagine"] + [None] * 9})
+    trend_plot(values, result.contrasts["dose"], named, design, sheet, ["asparagine"], tmp_path / "trends.png")
+    design_matrix_plot(design_matrix_table(design), tmp_path / "design_matrix.png")
+    assert (tmp_path / "trends.png").stat().st_size > 5000 and (tmp_path / "design_matrix.svg").exists()

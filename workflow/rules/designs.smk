@@ -26,7 +26,7 @@ for _design in config["designs"]:
             f"results/logs/designs/{_name}.log",
         params:
             design=shlex.quote(json.dumps(_design, sort_keys=True)),
-            outdir=f"results/stats/designs/{_name}",
+            outdir=lambda wildcards, output: os.path.dirname(output.model),
         threads: 1
         resources:
             mem_mb=scaled_by_input(1000, 20),
@@ -64,7 +64,7 @@ for _design in config["designs"]:
         params:
             design=shlex.quote(json.dumps(_design, sort_keys=True)),
             highlight=" ".join(shlex.quote(h) for h in config["plots"]["highlight"]),
-            outdir=_plots,
+            outdir=lambda wildcards, output: os.path.dirname(output.trends),
         threads: 1
         resources:
             mem_mb=scaled_by_input(1000, 2),

@@ -20,7 +20,7 @@ def design_matrix_plot(matrix: pd.DataFrame, target: str | os.PathLike) -> None:
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * data.shape[1], 1.2 + 0.28 * len(data)))
     sns.heatmap(data, annot=len(data) <= 60, fmt="g", cmap="Blues", cbar=False, linewidths=0.5, linecolor="white", ax=ax)
     ax.set(xlabel="coefficient", ylabel="sample", title="Design matrix")
-    ax.tick_params(axis="x", labelrotation=30)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     _save(fig, target)
 
 
