@@ -137,6 +137,8 @@ def test_matches_limma(case: str, robust: bool, tmp_path: Path) -> None:
         "stdev_unscaled": [relative_difference(projected.stdev_unscaled, r_table(tmp_path, "stdev_unscaled"))],
         "df_prior": [relative_difference(moderated.df_prior, r_table(tmp_path, "prior")["df_prior"])],
     }
+    if robust:  # the robust prior is exercised: outlying variances get smaller prior df
+        assert moderated.df_prior.min() < 0.5 * np.median(moderated.df_prior)
     for k, name in enumerate(design.contrasts):
         ours = fitted.contrasts[name].set_index("feature_id").loc[values.index]
         differences.setdefault("coefficient", []).append(relative_difference(ours["log2fc"], r_table(tmp_path, "coefficients").iloc[:, k]))
@@ -149,6 +151,7 @@ def test_matches_limma(case: str, robust: bool, tmp_path: Path) -> None:
     assert np.array_equal(ftest["df1"].to_numpy(), r_f["df1"].to_numpy())
     if design.blocks is not None:
         consensus = fitted.model["consensus_correlation"].iloc[0]
+        assert consensus > 0.2
         differences["correlation"] = [relative_difference(np.array([consensus]), r_table(tmp_path, "correlation").iloc[:, 0].to_numpy())]
     worst = {quantity: max(values) for quantity, values in differences.items()}
     print(f"{case} {'robust' if robust else 'plain'}: largest relative difference to limma " + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
