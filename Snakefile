@@ -18,6 +18,7 @@ include: "workflow/rules/study.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/tracing.smk"
+include: "workflow/rules/designs.smk"
 
 
 rule all:
@@ -38,3 +39,4 @@ rule all:
         "results/provenance.json",
         "results/summary.html",
         TRACING_OUTPUTS,
+        DESIGN_OUTPUTS,

@@ -11,9 +11,9 @@ from gcmsflow.stats.differential import (
     differential,
     fit_f_dist,
     moderated_t_test,
-    trigamma_inverse,
     welch_test,
 )
+from gcmsflow.stats.ebayes import trigamma_inverse
 from scipy import stats
 
 

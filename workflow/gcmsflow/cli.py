@@ -54,6 +54,12 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("samples", "table", "members", "annotations", "features", "cubes+", "isotopologues", "enrichment", "matrix", "fragments"),
     ),
     "trace-plots": ("figures:run_trace_plots", "draw the stacked isotopologue bars of the traced fragments", ("samples", "isotopologues", "output")),
+    "design": ("designs:run_design", "fit one study design: moderated t per contrast, moderated F per F-test (limma lmFit/eBayes)", ("abundance", "annotations", "samples", "outdir")),
+    "design-plots": (
+        "designs:run_design_plots",
+        "draw a design's matrix, volcano per contrast and trends of its top features",
+        ("samples", "abundance", "annotations", "matrix", "stats+", "ftests*", "highlight*", "outdir"),
+    ),
     "plots": (
         "figures:run_plots",
         "draw the report figures",
@@ -69,6 +75,8 @@ SETTINGS: dict[str, dict[str, str]] = {
     "gapfill": {"options": "signal.detect:DetectParams"},
     "annotate": {"options": "identify.params:MatchParams"},
     "trace": {"options": "tracing.fragments:TracingParams"},
+    "design": {"design": "stats.design_matrix:DesignSpec"},
+    "design-plots": {"design": "stats.design_matrix:DesignSpec"},
     "normalize": {"options": "stats.normalize:NormalizeParams", "drift-options": "stats.drift:DriftParams", "filter-options": "stats.filters:FilterParams"},
 }
 

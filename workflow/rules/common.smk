@@ -15,6 +15,7 @@ from snakemake.utils import update_config, validate
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from gcmsflow.core.errors import GcmsflowError  # noqa: E402
 from gcmsflow.core.samplesheet import SAMPLE_ID, STUDY_TYPES, check_contrasts, load_sheet, runs_of_type  # noqa: E402
+from gcmsflow.stats.design_matrix import check_designs  # noqa: E402
 
 # Keys a --configfile leaves out take their value from the shipped config/config.yaml.
 with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
@@ -27,6 +28,10 @@ try:
     check_contrasts(SHEET, config["contrasts"], source="config: contrasts")
 except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")
+try:
+    check_designs(SHEET, config["designs"], source="config: designs")
+except GcmsflowError as err:
+    raise WorkflowError(f"design check failed: {err}")
 
 # The command that started the run, for results/provenance.json.
 COMMAND_LINE = shlex.join(sys.argv)

@@ -19,10 +19,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import special, stats
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ..core.errors import GcmsflowError
+from .ebayes import fit_f_dist as limma_fit_f_dist
 
 STATS_COLUMNS = ["feature_id", "name", "log2fc", "ci_low", "ci_high", "pvalue", "qvalue", "test", "n_case", "n_control"]
 TESTS = ("moderated_t", "ols", "welch", "mann_whitney")
@@ -40,36 +41,10 @@ def numerically_constant(y: np.ndarray) -> np.ndarray:
     return np.isfinite(spread) & (spread <= RELATIVE_ZERO * scale)
 
 
-def trigamma_inverse(x: float) -> float:
-    """Solve trigamma(y) = x by Newton's method on 1/trigamma (limma's trigammaInverse)."""
-    if x > 1e7:
-        return 1.0 / np.sqrt(x)
-    if x < 1e-6:
-        return 1.0 / x
-    y = 0.5 + 1.0 / x
-    for _ in range(50):
-        tri = special.polygamma(1, y)
-        step = tri * (1.0 - tri / x) / special.polygamma(2, y)
-        y += step
-        if -step / y < 1e-8:
-            break
-    return float(y)
-
-
 def fit_f_dist(variances: np.ndarray, df: np.ndarray) -> tuple[float, float]:
-    """Prior degrees of freedom d0 and scale s0² by moment matching on log variances (Smyth 2004)."""
-    ok = np.isfinite(variances) & (df > 0)
-    s2, d = variances[ok], df[ok]
-    if s2.size < 2:
-        return 0.0, float(np.nanmean(s2)) if s2.size else np.nan
-    s2 = np.maximum(s2, 1e-5 * np.median(s2[s2 > 0]) if np.any(s2 > 0) else 1e-12)
-    e = np.log(s2) - special.digamma(d / 2) + np.log(d / 2)
-    e_mean = e.mean()
-    rhs = np.sum((e - e_mean) ** 2) / (e.size - 1) - np.mean(special.polygamma(1, d / 2))
-    if rhs > 0:
-        d0 = 2.0 * trigamma_inverse(rhs)
-        return d0, float(np.exp(e_mean + special.digamma(d0 / 2) - np.log(d0 / 2)))
-    return np.inf, float(np.mean(s2))
+    """Prior degrees of freedom d0 and scale s0² by moment matching on log variances (limma's fitFDist, in ``ebayes``)."""
+    scale, d0 = limma_fit_f_dist(variances, df)
+    return d0, scale
 
 
 def _result(fc: np.ndarray, se: np.ndarray, df: np.ndarray, ok: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> pd.DataFrame:
