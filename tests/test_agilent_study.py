@@ -1,4 +1,5 @@
-"""A whole study on the real Agilent .D run of ../shared/data and runs made from it, through to provenance."""
+"""A whole study on the real Agilent .D run of ../shared/data and runs made from it (a link, a copy, JCAMP-DX
+exports in the XYDATA and the NTUPLES layout), through to provenance and the summary page."""
 
 from __future__ import annotations
 
@@ -14,34 +15,27 @@ from conftest import SHARED_DATA, snakemake
 from gcmsflow.core.scancube import load_cube
 from gcmsflow.io.agilent import read_agilent
 from gcmsflow.report.provenance import sha256_of_file
+from rawfiles import ntuples_text, write_text, xydata_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared_data]
 
 AGILENT = SHARED_DATA / "gcms" / "agilent" / "GC01_0812_066.D"
 
 
-def write_jcamp(folder: Path, target: Path) -> None:
-    """The .D run's scans as a JCAMP-DX file (one ##PAGE= per scan, times in seconds)."""
-    scans = read_agilent(folder)
-    lines = ["##TITLE= GC01_0812_066 exported", "##JCAMP-DX= 5.01", "##DATA TYPE= MASS SPECTRUM", "##IONIZATION_MODE= EI+"]
-    for time_s, start, count in zip(scans.times_s, scans.scan_index, scans.point_count):
-        points = slice(start, start + count)
-        lines += [f"##PAGE= T={float(time_s)!r}", f"##NPOINTS= {count}", "##XYDATA= (XY..XY)"]
-        lines += [f" {m!r}, {i!r}" for m, i in zip(scans.mass[points].tolist(), scans.intensity[points].tolist())]
-    target.write_text("\n".join(lines + ["##END="]) + "\n")
-
-
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Four injections of one real run: the .D folder, a symlink to it (a space in its name), a copy
-    of the folder and a JCAMP-DX export of it, two per group."""
+    """Five injections of one real run: the .D folder, a symlink to it (a space in its name), a copy
+    of the folder, and JCAMP-DX exports of it in the XYDATA and the NTUPLES layout."""
     root = tmp_path_factory.mktemp("agilent study")
     (root / "raw").mkdir()
     os.symlink(AGILENT, root / "raw" / "linked run.D")
     shutil.copytree(AGILENT, root / "raw" / "copy.D")
-    write_jcamp(AGILENT, root / "raw" / "export.jdx")
-    rows = [("orig", str(AGILENT), "A"), ("linked", "raw/linked run.D", "A"), ("copy", "raw/copy.D", "B"), ("export", "raw/export.jdx", "B")]
-    sheet = pd.DataFrame(rows, columns=["sample", "file", "group"]).assign(type="sample", batch=1, injection_order=range(1, 5))
+    scans = read_agilent(AGILENT)
+    write_text(root / "raw" / "export.jdx", xydata_text(scans, "GC01_0812_066 exported"))
+    write_text(root / "raw" / "ntuples.jdx", ntuples_text(scans, "GC01_0812_066 NTUPLES"))
+    rows = [("orig", str(AGILENT), "A"), ("linked", "raw/linked run.D", "A"), ("ntuples", "raw/ntuples.jdx", "A"), ("copy", "raw/copy.D", "B"),
+            ("export", "raw/export.jdx", "B")]
+    sheet = pd.DataFrame(rows, columns=["sample", "file", "group"]).assign(type="sample", batch=1, injection_order=range(1, 6))
     sheet.to_csv(root / "samples.tsv", sep="\t", index=False)
     (root / "config.yaml").write_text(
         "contrasts:\n  - name: a_vs_b\n    case: A\n    control: B\ninternal_standard: null\n"
@@ -62,11 +56,12 @@ def run(study: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return workdir
 
 
-def test_all_four_injections_import_as_one_run(run: Path) -> None:
-    cubes = [load_cube(run / "results" / "import" / f"{s}.npz") for s in ("orig", "linked", "copy", "export")]
+def test_all_five_injections_import_as_one_run(run: Path) -> None:
+    cubes = [load_cube(run / "results" / "import" / f"{s}.npz") for s in ("orig", "linked", "copy", "export", "ntuples")]
     assert cubes[0].times_s.size == 9865
     for cube in cubes[1:]:
         assert np.array_equal(cube.times_s, cubes[0].times_s) and np.array_equal(cube.intensity, cubes[0].intensity)
+    assert cubes[-1].metadata["format"] == "jcamp" and cubes[0].metadata["format"] == "agilent"
 
 
 def test_provenance_hashes_folders_links_and_files(run: Path, study: Path) -> None:
@@ -75,6 +70,7 @@ def test_provenance_hashes_folders_links_and_files(run: Path, study: Path) -> No
     assert all(f["kind"] == "folder" and f["files"] == 6 for f in folders)
     assert len({f["sha256"] for f in folders}) == 1, "a link and a copy of one folder hash as that folder"
     assert inputs["run export"]["sha256"] == sha256_of_file(study / "raw" / "export.jdx") and "kind" not in inputs["run export"]
+    assert inputs["run ntuples"]["sha256"] == sha256_of_file(study / "raw" / "ntuples.jdx")
     assert (run / "results" / "summary.html").stat().st_size > 1000
 
 

@@ -117,5 +117,5 @@ rule annotate:
     shell:
         "gcmsflow annotate --features {input.features:q} --library {input.library:q}"
         " --output {output.annotations:q} --hits {output.hits:q} --confidence {output.confidence:q}"
-        " --named {output.named:q} --internal-standard {params.standard:q} --standard-qc {output.standard:q}"
+        " --named {output.named:q} --internal-standard={params.standard:q} --standard-qc {output.standard:q}"
         " --options {params.options} 2> {log:q}"
