@@ -18,6 +18,7 @@ include: "workflow/rules/study.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/tracing.smk"
+include: "workflow/rules/quantification.smk"
 
 
 rule all:
@@ -37,4 +38,5 @@ rule all:
         "results/provenance.json",
         "results/summary.html",
         TRACING_OUTPUTS,
+        QUANT_OUTPUTS,
     default_target: True

@@ -48,6 +48,12 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "isotopologue distributions of known fragments, corrected for natural abundance and tracer purity (IsoCor)",
         ("samples", "table", "members", "annotations", "features", "cubes+", "isotopologues", "enrichment", "matrix", "fragments"),
     ),
+    "quantify": (
+        "quantification:run_quantify",
+        "calibration curves (labelled internal standards on their shifted ions), concentrations with LOD/LOQ flags, per biomass, medium and group tests",
+        ("samples", "table", "members", "annotations", "cubes+", "calibration", "levels", "concentrations", "biomass", "consumption", "tests", "responses", "contrasts?"),
+    ),
+    "quant-plots": ("quantification:run_quant_plots", "draw the calibration curves and concentration box plots", ("samples", "calibration", "levels", "concentrations", "biomass", "curves", "boxes")),
     "trace-plots": ("figures:run_trace_plots", "draw the stacked isotopologue bars of the traced fragments", ("samples", "isotopologues", "output")),
     "plots": ("figures:run_plots", "draw the report figures", ("samples", "ladder-qc", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir")),
 }
@@ -60,6 +66,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     "gapfill": {"options": "signal.detect:DetectParams"},
     "annotate": {"options": "identify.params:MatchParams"},
     "trace": {"options": "tracing.fragments:TracingParams"},
+    "quantify": {"options": "quantify.standards:QuantParams"},
     "normalize": {"options": "stats.normalize:NormalizeParams", "drift-options": "stats.drift:DriftParams", "filter-options": "stats.filters:FilterParams"},
 }
 
@@ -84,7 +91,7 @@ def _simulate(args: argparse.Namespace) -> None:
     from .stages.demo import run_simulate
 
     layout = {"per_group": args.per_group, "qc_every": args.qc_every, "seed": args.seed, "batches": args.batches, "tracer": args.tracer}
-    run_simulate(args.out, args.preset, args.severity, args.massbank, layout)
+    run_simulate(args.out, args.preset, args.severity, args.massbank, layout, args.calibration)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--severity", help='JSON object overriding the preset\'s effects, e.g. \'{"spike_fraction": 0.05}\'')
     p.add_argument("--massbank", help="MassBank MSP file whose spectra the compounds it holds get (../shared/data/library/massbank_gc_ei.msp)")
     p.add_argument("--tracer", help="label the study runs with this tracer: 13C6-glucose, 13C5-glutamine or 15N-amide-glutamine")
+    p.add_argument("--calibration", action="store_true", help="add a 7-level calibration series, a labelled asparagine standard, cells per sample and standards.tsv")
     for flag in ("--per-group", "--qc-every", "--seed", "--batches"):
         p.add_argument(flag, type=int, help="overrides the preset's value")
     for name, (_, help_text, flags) in STAGES.items():
