@@ -122,9 +122,12 @@ def test_analytes_match_by_inchikey_block_then_name(tmp_path: Path) -> None:
     annotations = pd.DataFrame({"feature_id": ["F1", "F2", "F3", "F4"], "name": ["Asn x", "Serine, 2TMS", "Serine, 3TMS", "Glycine, 3TMS"],
                                 "inchikey": ["DCXYFEDJOCDNAF-UHFFFAOYSA-N", "", "", ""]})
     areas = pd.DataFrame({"a": [1.0, 10.0, 100.0, 5.0]}, index=["F1", "F2", "F3", "F4"])
-    assert match_features(standards, annotations, areas, "standards.tsv") == {"asparagine": "F1", "serine": "F3"}
+    assert match_features(standards, annotations, areas, "standards.tsv") == {"asparagine": ("F1", "annotation"), "serine": ("F3", "annotation")}
+    without_serine = annotations.iloc[[0, 3]]
     with pytest.raises(GcmsflowError, match="row 3, column 'analyte': serine matches no annotated feature"):
-        match_features(standards, annotations[annotations["feature_id"] != "F2"].iloc[[0, 2]], areas, "standards.tsv")
+        match_features(standards, without_serine, areas, "standards.tsv")
+    hits = pd.concat([annotations, annotations.iloc[[1]].assign(feature_id="F5")]).assign(reverse_score=[0.99, 0.95, 0.5, 0.9, 0.97], score=[0.9, 0.7, 0.9, 0.9, 0.1])
+    assert match_features(standards, without_serine, areas, "standards.tsv", hits, 0.9)["serine"] == ("F2", "reverse_hit")
 
 
 def study(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

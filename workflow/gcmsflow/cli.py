@@ -51,7 +51,7 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "quantify": (
         "quantification:run_quantify",
         "calibration curves (labelled internal standards on their shifted ions), concentrations with LOD/LOQ flags, per biomass, medium and group tests",
-        ("samples", "table", "members", "annotations", "cubes+", "calibration", "levels", "concentrations", "biomass", "consumption", "tests", "responses", "contrasts?"),
+        ("samples", "table", "members", "annotations", "hits?", "cubes+", "calibration", "levels", "concentrations", "biomass", "consumption", "tests", "responses", "contrasts?"),
     ),
     "quant-plots": ("quantification:run_quant_plots", "draw the calibration curves and concentration box plots", ("samples", "calibration", "levels", "concentrations", "biomass", "curves", "boxes")),
     "trace-plots": ("figures:run_trace_plots", "draw the stacked isotopologue bars of the traced fragments", ("samples", "isotopologues", "output")),

@@ -9,6 +9,7 @@ rule quantify:
         table="results/features/feature_table.tsv",
         members="results/features/members.tsv",
         annotations="results/annotation/annotations.tsv",
+        hits="results/annotation/hits.tsv",
         cubes=expand("results/import/{sample}.npz", sample=QUANT_RUNS),
     output:
         calibration=report("results/quant/calibration.tsv", caption="../report/calibration.rst", category="Quantification"),
@@ -34,7 +35,7 @@ rule quantify:
         "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow quantify --samples {input.samples:q} --table {input.table:q} --members {input.members:q}"
-        " --annotations {input.annotations:q} --cubes {input.cubes:q} --calibration {output.calibration:q}"
+        " --annotations {input.annotations:q} --hits {input.hits:q} --cubes {input.cubes:q} --calibration {output.calibration:q}"
         " --levels {output.levels:q} --concentrations {output.concentrations:q} --biomass {output.biomass:q}"
         " --consumption {output.consumption:q} --tests {output.tests:q} --responses {output.responses:q}"
         " --contrasts {params.contrasts} --options {params.options} 2> {log:q}"

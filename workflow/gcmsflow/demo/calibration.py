@@ -4,7 +4,7 @@ Each analyte has a response (quant-ion apex counts per nmol in the extract) such
 sample holds ``REFERENCE_NMOL`` of it; a metabolite's derivative forms share its amount by
 ``form_share``. Seven calibrant mixes span half the lowest to twice the highest study-sample
 amount (log-spaced) and are injected at evenly spaced places in the sequence, levels in seeded
-order. Every injection but the ladders is spiked with ``IS_NMOL`` of 13C4,15N-asparagine: the
+order, with two more blanks. Every injection but the ladders is spiked with ``IS_NMOL`` of 13C4,15N-asparagine: the
 asparagine spectrum with every ion from m/z 100 up but 147 shifted by +5, read by the same response,
 co-eluting and sharing the analyte's injection, drift and analytical noise.
 """
@@ -19,6 +19,7 @@ from .spectra import stable_rng
 
 REFERENCE_NMOL = {"asparagine": 2.0, "aspartate": 3.0, "glutamine": 10.0, "glutamate": 8.0, "serine": 4.0}
 N_LEVELS = 7
+N_EXTRA_BLANKS = 2
 IS_NAME, IS_SHIFT, IS_NMOL, IS_OF = "asparagine-13C4,15N", 5, 1.0, "asparagine"
 UNLABELLED_IONS = (73, 147)
 FIRST_LABELLED_MZ = 100
@@ -50,17 +51,19 @@ def level_amounts(compounds: pd.DataFrame, amounts: pd.DataFrame, sheet: pd.Data
 
 
 def with_calibrants(sheet: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """The sheet with a ``cells`` column (10^6 x biomass, study samples) and calibrant runs cal01..cal07 (levels in seeded order) evenly spread after the first blank, injection order renumbered."""
+    """The sheet with a ``cells`` column (10^6 x biomass, study samples), calibrant runs cal01..cal07 (levels in seeded
+    order) and ``N_EXTRA_BLANKS`` more blanks (for a blank-based LOD), evenly spread after the first blank; injection order renumbered."""
     levels = stable_rng(seed, "calibrant order").permutation(N_LEVELS) + 1
+    added = [{"sample": f"cal{k + 1:02d}", "group": "calibrant", "type": "calibrant", "level": int(level)} for k, level in enumerate(levels)]
+    for k in range(N_EXTRA_BLANKS):
+        added.insert(3 * k + 3, {"sample": f"blankq{k + 1:02d}", "group": "blank", "type": "blank"})
     head = int(np.flatnonzero(sheet["type"].to_numpy() == "blank")[0]) + 1
     rest = sheet.iloc[head:]
-    places = np.linspace(0, len(rest), N_LEVELS, endpoint=False).round().astype(int)
+    places = np.linspace(0, len(rest), len(added), endpoint=False).round().astype(int)
     pieces, start = [sheet.iloc[:head]], 0
-    for k, place in enumerate(places):
+    for run, place in zip(added, places):
         pieces.append(rest.iloc[start:place])
-        batch = rest["batch"].iloc[min(place, len(rest) - 1)]
-        pieces.append(pd.DataFrame([{"sample": f"cal{k + 1:02d}", "file": f"raw/cal{k + 1:02d}.cdf", "group": "calibrant", "type": "calibrant",
-                                     "batch": batch, "level": int(levels[k])}]))
+        pieces.append(pd.DataFrame([{**run, "file": f"raw/{run['sample']}.cdf", "batch": rest["batch"].iloc[min(place, len(rest) - 1)]}]))
         start = place
     pieces.append(rest.iloc[start:])
     out = pd.concat(pieces, ignore_index=True)

@@ -9,6 +9,7 @@ concentrations (``stats.differential.welch_test``), BH-adjusted over analytes pe
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,9 @@ def calibrate(responses: pd.DataFrame, standards: pd.DataFrame, sheet: pd.DataFr
         own = responses[responses["analyte"] == analyte].set_index("sample")
         points = pd.DataFrame({"sample": calibrants.index, "level": calibrants.to_numpy()})
         points = points.merge(rows[["level", "concentration"]], on="level").merge(own[["response"]], left_on="sample", right_index=True)
+        usable = int(np.isfinite(points["response"]).sum())
+        if usable < (3 if params.fit == "quadratic" else 2):
+            raise GcmsflowError(params.standards, f"{analyte}: {usable} calibrant run(s) with a response, too few for a {params.fit} fit")
         curve = fit_curve(points["concentration"].to_numpy(), points["response"].to_numpy(), params.fit, params.weighting)
         blank = own.loc[own.index.isin(blanks), "response"].to_numpy()
         if params.lod == "blank" and blank.size < 2:
@@ -92,7 +96,8 @@ def flag_of(area: float, response: float, concentration: float, calibration: Cal
 
 
 def concentrations(responses: pd.DataFrame, calibrations: dict[str, Calibration], standards: pd.DataFrame, sheet: pd.DataFrame) -> pd.DataFrame:
-    """One row per quantified run (sample, qc, blank, medium_blank) and analyte: concentration in the curve's unit, flag."""
+    """One row per quantified run (sample, qc, blank, medium_blank) and analyte: concentration in the curve's unit (empty when
+    not detected), flag."""
     runs = sheet[sheet["type"].isin(QUANTIFIED_TYPES)].sort_values(["injection_order", "sample"], kind="stable").index
     keys = standards.drop_duplicates("analyte").set_index("analyte")["inchikey"]
     rows = []
@@ -103,7 +108,8 @@ def concentrations(responses: pd.DataFrame, calibrations: dict[str, Calibration]
                 continue
             area, response = own.at[run, "area"], own.at[run, "response"]
             value = float(calibration.curve.concentration(response)) if np.isfinite(response) else np.nan
-            rows.append([run, analyte, keys[analyte], value, calibration.unit, flag_of(area, response, value, calibration),
+            flag = flag_of(area, response, value, calibration)
+            rows.append([run, analyte, keys[analyte], np.nan if flag == "not_detected" else value, calibration.unit, flag,
                          sheet.at[run, "type"], sheet.at[run, "group"], response])
     return pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
 
@@ -168,8 +174,9 @@ def group_tests(values: pd.DataFrame, contrasts: list[dict]) -> pd.DataFrame:
             control = wide[[s for s in wide.columns if groups[s] == contrast["control"]]].to_numpy(dtype=float)
             if case.shape[1] == 0 or control.shape[1] == 0:
                 continue
-            result = welch_test(case, control).rename(columns={"log2fc": "difference"})
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with warnings.catch_warnings():  # an analyte not detected in a group has no mean
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = welch_test(case, control).rename(columns={"log2fc": "difference"})
                 means = np.nanmean(case, axis=1), np.nanmean(control, axis=1)
             result.insert(0, "mean_control", means[1])
             result.insert(0, "mean_case", means[0])
@@ -177,7 +184,8 @@ def group_tests(values: pd.DataFrame, contrasts: list[dict]) -> pd.DataFrame:
             result.insert(0, "matrix", matrix)
             result.insert(0, "analyte", wide.index.to_numpy())
             result.insert(0, "contrast", contrast["name"])
-            result["ratio"] = means[0] / means[1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                result["ratio"] = means[0] / means[1]
             result["qvalue"] = bh_qvalues(result["pvalue"].to_numpy())
             result["test"] = "welch"
             frames.append(result[TEST_COLUMNS])

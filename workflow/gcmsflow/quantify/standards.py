@@ -39,6 +39,7 @@ class QuantParams:
     max_bias_pct: float = 20.0
     units: dict[str, str] = field(default_factory=lambda: {"cells": "nmol_per_million_cells", "medium": "uM"})
     internal_standards: dict[str, float] = field(default_factory=dict)
+    min_reverse: float = 0.9
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("fit", self.fit, FITS), ("weighting", self.weighting, WEIGHTINGS), ("lod", self.lod, LOD_METHODS)):
@@ -116,20 +117,40 @@ def check_quantification(block: dict, sheet: pd.DataFrame, sheet_path: str | os.
     return params
 
 
-def match_features(standards: pd.DataFrame, annotations: pd.DataFrame, areas: pd.DataFrame, source: str | os.PathLike) -> dict[str, str]:
-    """The feature of each analyte: annotated with the same InChIKey first block when the standards give one, else
-    the same metabolite name; among several (derivative forms), the one with the largest median area in ``areas``."""
-    blocks = annotations["inchikey"].fillna("").astype(str).str.split("-").str[0] if "inchikey" in annotations else pd.Series("", index=annotations.index)
-    names = annotations["name"].astype(str).map(lambda n: split_name(n)[0].lower())
+def _candidates(table: pd.DataFrame, record, key: str) -> pd.DataFrame:
+    """Rows of ``table`` (annotations or hits) for one analyte: same InChIKey first block when given, else same metabolite name."""
+    if key:
+        blocks = table["inchikey"].fillna("").astype(str).str.split("-").str[0] if "inchikey" in table else pd.Series("", index=table.index)
+        return table[(blocks == key).to_numpy()]
+    names = table["name"].astype(str).map(lambda n: split_name(n)[0].lower())
+    return table[(names == record.analyte.lower()).to_numpy()]
+
+
+def match_features(
+    standards: pd.DataFrame, annotations: pd.DataFrame, areas: pd.DataFrame, source: str | os.PathLike,
+    hits: pd.DataFrame | None = None, min_reverse: float = 0.9,
+) -> dict[str, tuple[str, str]]:
+    """The feature of each analyte and how it was matched: an annotated feature with the same InChIKey first block when the
+    standards give one, else the same metabolite name (``annotation``); failing that, a library hit of the feature whose
+    reverse score is at least ``min_reverse`` (``reverse_hit``: the analyte's spectrum inside a mixed one, as when its
+    labelled standard co-elutes), the best-scoring one. Among several annotated features (derivative forms), the one with
+    the largest median area in ``areas``."""
     median = areas.median(axis=1, skipna=True)
     found = {}
     for record in standards.drop_duplicates("analyte").itertuples(index=False):
         key = record.inchikey.split("-")[0]
-        hit = annotations[(blocks == key).to_numpy()] if key else annotations[(names == record.analyte.lower()).to_numpy()]
+        hit, how = _candidates(annotations, record, key), "annotation"
+        if hit.empty and hits is not None:
+            hit, how = _candidates(hits[hits["reverse_score"].astype(float) >= min_reverse], record, key), "reverse_hit"
+            if not hit.empty:  # the best-scoring such hit (its score carries the RI agreement)
+                best = hit.sort_values(["score", "feature_id"], ascending=[False, True], kind="stable")
+                found[record.analyte] = (str(best["feature_id"].iloc[0]), how)
+                continue
         if hit.empty:
             by = f"InChIKey block {key}" if key else "name"
             row_of = int(np.flatnonzero(standards["analyte"].to_numpy() == record.analyte)[0]) + 1
-            raise GcmsflowError(source, f"row {row_of}, column 'analyte': {record.analyte} matches no annotated feature (by {by})")
-        ids = hit["feature_id"].astype(str).tolist()
-        found[record.analyte] = max(ids, key=lambda f: (np.nan_to_num(median.get(f, np.nan), nan=-1.0), f))
+            raise GcmsflowError(source, f"row {row_of}, column 'analyte': {record.analyte} matches no annotated feature "
+                                        f"nor a library hit with reverse score >= {min_reverse:g} (by {by})")
+        ids = sorted(set(hit["feature_id"].astype(str)))
+        found[record.analyte] = (max(ids, key=lambda f: (np.nan_to_num(median.get(f, np.nan), nan=-1.0), f)), how)
     return found

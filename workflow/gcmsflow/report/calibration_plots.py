@@ -31,10 +31,10 @@ def calibration_panels(calibration: pd.DataFrame, levels: pd.DataFrame, concentr
         kept = points["accepted"].astype(bool)
         ax.scatter(points.loc[kept, "concentration"], points.loc[kept, "response"], color="black", s=18, label="calibrants", zorder=3)
         ax.scatter(points.loc[~kept, "concentration"], points.loc[~kept, "response"], facecolor="none", edgecolor="black", s=18, label="rejected level")
-        top = max(float(points["concentration"].max()), float(np.nanmax(concentrations["concentration"], initial=0.0)) if len(concentrations) else 0.0)
+        own = concentrations[(concentrations["analyte"] == row.analyte) & (concentrations["type"] == "sample")]
+        top = max(float(points["concentration"].max()), float(np.nanmax(own["concentration"].to_numpy(dtype=float), initial=0.0)))
         grid = np.linspace(0.0, top * 1.05, 200)
         ax.plot(grid, curve.response(grid), color="tab:blue", lw=1.2, label=f"{row.fit}, w={row.weighting}, R²={row.r2:.4f}")
-        own = concentrations[(concentrations["analyte"] == row.analyte) & (concentrations["type"] == "sample")]
         ax.scatter(own["concentration"], own["response"], marker="x", color="tab:red", s=16, label="samples", zorder=4)
         for value, style, name in ((row.lod, ":", "LOD"), (row.loq, "--", "LOQ")):
             if np.isfinite(value):

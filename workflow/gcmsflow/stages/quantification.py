@@ -21,12 +21,12 @@ from ..quantify.standards import QuantParams, check_levels, load_standards, matc
 from ..report.calibration_plots import calibration_panels, concentration_boxes
 
 
-def targets_of(standards: pd.DataFrame, features: pd.DataFrame, members: pd.DataFrame, found: dict[str, str], params: QuantParams) -> list[Target]:
+def targets_of(standards: pd.DataFrame, features: pd.DataFrame, members: pd.DataFrame, found: dict[str, tuple[str, str]], params: QuantParams) -> list[Target]:
     """What to read per analyte: its feature, ion (the standards' ``quant_mz`` or the feature's), the standard's shift, RT and extent."""
     by_id = features.assign(feature_id=features["feature_id"].astype(str)).set_index("feature_id")
     out = []
     for analyte, rows in standards.groupby("analyte", sort=False):
-        feature = found[analyte]
+        feature = found[analyte][0]
         given = pd.to_numeric(rows["quant_mz"], errors="coerce").dropna()
         mz = int(given.iloc[0]) if len(given) else int(by_id.at[feature, "quant_mz"])
         standard = rows["internal_standard"].iloc[0]
@@ -36,10 +36,10 @@ def targets_of(standards: pd.DataFrame, features: pd.DataFrame, members: pd.Data
 
 
 def run_quantify(
-    samples: str, table: str, members: str, annotations: str, cubes: list[str], calibration: str, levels: str, concentrations: str,
+    samples: str, table: str, members: str, annotations: str, hits: str, cubes: list[str], calibration: str, levels: str, concentrations: str,
     biomass: str, consumption: str, tests: str, responses: str, contrasts: str, options: QuantParams,
 ) -> None:
-    """Feature table, members, annotations and the scan cubes of the calibrant and study runs -> the quantification tables."""
+    """Feature table, members, annotations (and library hits, for analytes inside mixed spectra) and the scan cubes of the calibrant and study runs -> the quantification tables."""
     if options.standards is None:
         raise GcmsflowError("--options", "quantification.standards is not set")
     sheet = load_sheet(samples)
@@ -47,7 +47,8 @@ def run_quantify(
     check_levels(standards, sheet, options.standards, samples)
     features = read_tsv(table, ["feature_id", "rt", "quant_mz"])
     areas = features.set_index(features["feature_id"].astype(str))[[c for c in features.columns if c in sheet.index]]
-    found = match_features(standards, read_tsv(annotations, ["feature_id", "name"]), areas, options.standards)
+    candidates = read_tsv(hits, ["feature_id", "name", "reverse_score"]) if hits else None
+    found = match_features(standards, read_tsv(annotations, ["feature_id", "name"]), areas, options.standards, candidates, options.min_reverse)
     membership = read_tsv(members, ["feature_id", "sample", "rt", "rt_start", "rt_end"])
     targets = targets_of(standards, features, membership, found, options)
     by_run = runs_by_name(cubes, ".npz")
@@ -61,6 +62,7 @@ def run_quantify(
         rows += run_responses(load_cube(by_run[run]), run, targets, dict(zip(own["feature_id"].astype(str), own["rt"])))
     measured = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
     curves, calibration_table, level_table = calibrate(measured, standards, sheet, options)
+    calibration_table["matched_by"] = [found[analyte][1] for analyte in calibration_table["analyte"]]
     found_table = concentration_table(measured, curves, standards, sheet)
     per_biomass = biomass_table(found_table, sheet, options)
     values = reported(found_table, per_biomass, sheet)
