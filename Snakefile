@@ -19,6 +19,7 @@ include: "workflow/rules/statistics.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/tracing.smk"
 include: "workflow/rules/designs.smk"
+include: "workflow/rules/quantification.smk"
 
 
 rule all:
@@ -40,3 +41,4 @@ rule all:
         "results/summary.html",
         TRACING_OUTPUTS,
         DESIGN_OUTPUTS,
+        QUANT_OUTPUTS,

@@ -11,7 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "workflow" / "gcmsflow"
 # lowest first: a module may import from its own layer or from any layer before it
-LAYERS = ["", "core", "io", "signal", "identify", "stats", "tracing", "report", "demo", "stages", "cli", "__main__"]
+LAYERS = ["", "core", "io", "signal", "identify", "stats", "tracing", "quantify", "report", "demo", "stages", "cli", "__main__"]
 
 
 def layer_of(module: str) -> str:

@@ -3,7 +3,8 @@
 Stage settings arrive as one JSON object (``--options``), the same block the config file holds,
 so a Snakemake rule stays a single shell line. Every failure prints one line naming the file and
 the cause and exits with status 1; outputs are written atomically, so a failed step leaves none.
-Modules are imported when their subcommand runs, so a job loads only what its stage uses.
+Modules are imported when their subcommand runs, so a job loads only what its stage uses; the table of
+subcommands, their runners and flags is ``stages/commands.py``.
 """
 
 from __future__ import annotations
@@ -15,70 +16,7 @@ from typing import Any
 
 from . import __version__
 from .core.errors import GcmsflowError
-
-# subcommand: (runner "module:function" in stages/, help, flags; "+" takes one or more values, "*" any, "?" optional)
-STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "import": ("per_run:run_import", "import a raw run into a scan cube (.npz)", ("input", "output")),
-    "detect": ("per_run:run_detect", "detect and deconvolute components of one run", ("input", "output", "msp?")),
-    "ri": ("features:run_ri", "build per-batch RI calibrations from ladder-run peaks (or a marker RT table), with ladder QC", ("samples", "peaks*", "output", "qc")),
-    "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp", "corrections")),
-    "gapfill": ("features:run_gapfill", "re-integrate missing feature cells", ("table", "members", "cubes+", "output", "filled")),
-    "annotate": (
-        "annotation:run_annotate",
-        "match feature spectra against a library, with target-decoy false-annotation rates",
-        ("features", "library", "output", "hits", "confidence", "named", "internal-standard?", "standard-qc?"),
-    ),
-    "normalize": (
-        "quantities:run_normalize",
-        "filter, drift-correct, normalise, impute and log2-transform the feature table",
-        ("table", "annotations", "samples", "output", "drift-corrected", "factors", "imputed", "blank-filter", "drift", "filters", "precision"),
-    ),
-    "differential": (
-        "quantities:run_differential",
-        "test one contrast",
-        ("abundance", "annotations", "samples", "drift", "contrast", "case", "control", "output", "model", "covariates*"),
-    ),
-    "metabolites": ("quantities:run_metabolites", "group features that are forms of one metabolite", ("annotations", "abundance", "output", "abundance-output")),
-    "replicates": ("quantities:run_replicates", "replicate consistency per group and PCA separation of the groups", ("aligned", "abundance", "samples", "output", "separation")),
-    "mztab": ("outputs:run_mztab", "export the study as mzTab-M 2.0", ("table", "abundance", "annotations", "samples", "library", "output")),
-    "provenance": ("outputs:run_provenance", "record versions, config hash, input checksums and command line", ("samples", "library", "config-json", "command?", "output")),
-    "summary": (
-        "outputs:run_summary",
-        "write the report's methods and summary page",
-        ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation",
-         "stats+", "models+", "output", "internal-standard?", "cubes*"),
-    ),
-    "trace": (
-        "tracing:run_trace",
-        "isotopologue distributions of known fragments, corrected for natural abundance and tracer purity (IsoCor)",
-        ("samples", "table", "members", "annotations", "features", "cubes+", "isotopologues", "enrichment", "matrix", "fragments"),
-    ),
-    "trace-plots": ("figures:run_trace_plots", "draw the stacked isotopologue bars of the traced fragments", ("samples", "isotopologues", "output")),
-    "design": ("designs:run_design", "fit one study design: moderated t per contrast, moderated F per F-test (limma lmFit/eBayes)", ("abundance", "annotations", "samples", "outdir")),
-    "design-plots": (
-        "designs:run_design_plots",
-        "draw a design's matrix, volcano per contrast and trends of its top features",
-        ("samples", "abundance", "annotations", "matrix", "stats+", "ftests*", "highlight*", "outdir"),
-    ),
-    "plots": (
-        "figures:run_plots",
-        "draw the report figures",
-        ("samples", "ladder-qc", "corrections", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir"),
-    ),
-}
-# settings flags per subcommand: flag -> "module:Class" of the settings dataclass it fills
-SETTINGS: dict[str, dict[str, str]] = {
-    "import": {"options": "io.importer:ImportParams"},
-    "detect": {"options": "signal.detect:DetectParams"},
-    "ri": {"options": "signal.ri:RiParams"},
-    "align": {"options": "signal.align:AlignParams"},
-    "gapfill": {"options": "signal.detect:DetectParams"},
-    "annotate": {"options": "identify.params:MatchParams"},
-    "trace": {"options": "tracing.fragments:TracingParams"},
-    "design": {"design": "stats.design_matrix:DesignSpec"},
-    "design-plots": {"design": "stats.design_matrix:DesignSpec"},
-    "normalize": {"options": "stats.normalize:NormalizeParams", "drift-options": "stats.drift:DriftParams", "filter-options": "stats.filters:FilterParams"},
-}
+from .stages.commands import SETTINGS, STAGES
 
 
 def _load(dotted: str) -> Any:
@@ -101,7 +39,7 @@ def _simulate(args: argparse.Namespace) -> None:
     from .stages.demo import run_simulate
 
     layout = {"per_group": args.per_group, "qc_every": args.qc_every, "seed": args.seed, "batches": args.batches, "tracer": args.tracer}
-    run_simulate(args.out, args.preset, args.severity, args.massbank, layout)
+    run_simulate(args.out, args.preset, args.severity, args.massbank, layout, args.calibration)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--severity", help='JSON object overriding the preset\'s effects, e.g. \'{"spike_fraction": 0.05}\'')
     p.add_argument("--massbank", help="MassBank MSP file whose spectra the compounds it holds get (../shared/data/library/massbank_gc_ei.msp)")
     p.add_argument("--tracer", help="label the study runs with this tracer: 13C6-glucose, 13C5-glutamine or 15N-amide-glutamine")
+    p.add_argument("--calibration", action="store_true", help="add a 7-level calibration series, a labelled asparagine standard, cells per sample and standards.tsv")
     for flag in ("--per-group", "--qc-every", "--seed", "--batches"):
         p.add_argument(flag, type=int, help="overrides the preset's value")
     for name, (_, help_text, flags) in STAGES.items():

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from gcmsflow.core.errors import GcmsflowError  # noqa: E402
 from gcmsflow.core.samplesheet import SAMPLE_ID, STUDY_TYPES, check_contrasts, load_sheet, runs_of_type  # noqa: E402
 from gcmsflow.stats.design_matrix import check_designs  # noqa: E402
+from gcmsflow.quantify.standards import check_quantification  # noqa: E402
 
 # Keys a --configfile leaves out take their value from the shipped config/config.yaml.
 with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
@@ -26,6 +27,7 @@ validate(config, "../../config/schemas/config.schema.yaml")
 try:
     SHEET = load_sheet(config["samples"], check_files=True)
     check_contrasts(SHEET, config["contrasts"], source="config: contrasts")
+    check_quantification(config["quantification"], SHEET, config["samples"])
 except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")
 try:
@@ -43,6 +45,12 @@ TRACING_OUTPUTS = (
     ["results/tracing/enrichment.tsv", "results/plots/isotopologues.png"]
     + expand("results/tracing/stats/{contrast}.tsv", contrast=CONTRASTS)
     if config["tracing"]["tracer"]
+    else []
+)
+QUANT_RUNS = runs_of_type(SHEET, "calibrant", "sample", "qc", "blank", "medium_blank")
+QUANT_OUTPUTS = (
+    ["results/quant/concentrations.tsv", "results/plots/calibration.png"]
+    if config["quantification"]["standards"]
     else []
 )
 # SLURM partition and account for every rule: config `cluster:` first, then the environment.

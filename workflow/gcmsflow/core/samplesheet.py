@@ -17,9 +17,12 @@ from .errors import GcmsflowError
 from .tables import read_tsv
 
 COLUMNS = ("sample", "file", "group", "type", "batch", "injection_order")
-TYPES = ("sample", "qc", "blank", "alkane")
-STUDY_TYPES = ("sample", "qc", "blank")  # runs aligned into the feature table (ladder runs only calibrate RI)
-GROUPLESS_TYPES = ("qc", "blank", "alkane")  # a group means nothing for these: an empty cell reads as the type
+TYPES = ("sample", "qc", "blank", "alkane", "calibrant", "medium_blank")
+STUDY_TYPES = ("sample", "qc", "blank")  # runs aligned into the feature table (ladder runs only calibrate RI; calibrants quantify)
+GROUPLESS_TYPES = ("qc", "blank", "alkane", "calibrant", "medium_blank")  # a group means nothing for these: an empty cell reads as the type
+# optional columns: a calibrant's ``level`` (required for calibrants), biomass per run, and what was extracted
+BIOMASS_COLUMNS = ("cells", "protein_ug", "volume_ul")
+MATRICES = ("cells", "medium")
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -58,10 +61,13 @@ def load_sheet(path: str | os.PathLike, check_files: bool = False) -> pd.DataFra
             raise fail("injection_order", f"'{record.injection_order}' is not a whole number") from None
         if not order.is_integer() or order < 0:
             raise fail("injection_order", f"'{record.injection_order}' is not a whole number of 0 or more")
+        _check_optional(sheet.iloc[row - 1], fail)
     sheet["group"] = [record_type if _empty(group) else group for group, record_type in zip(sheet["group"], sheet["type"])]
     sheet["group"] = sheet["group"].astype("string")
     sheet["injection_order"] = sheet["injection_order"].astype(int)
     sheet["batch"] = sheet["batch"].astype(str)
+    if "level" in sheet.columns:
+        sheet["level"] = [level_label(v) for v in sheet["level"]]
     sheet["path"] = [os.path.normpath(path.parent / f) for f in sheet["file"]]
     sheet.index = pd.Index(sheet["sample"].tolist())
     return sheet
@@ -69,6 +75,40 @@ def load_sheet(path: str | os.PathLike, check_files: bool = False) -> pd.DataFra
 
 def _empty(value: object) -> bool:
     return bool(pd.isna(value)) or str(value).strip() == ""
+
+
+def level_label(value: object) -> str:
+    """A calibration level as text ('' when empty); whole numbers lose a trailing '.0' so 1, 1.0 and '1' agree.
+
+    >>> [level_label(v) for v in (1, 2.0, " L3 ", float("nan"), 0.5)]
+    ['1', '2', 'L3', '', '0.5']
+    """
+    if pd.isna(value):
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value).strip()
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def _check_optional(record: pd.Series, fail) -> None:
+    """A calibrant needs a level; biomass columns hold positive numbers; matrix is cells or medium."""
+    if record["type"] == "calibrant" and level_label(record.get("level", "")) == "":
+        raise fail("level", "a calibrant needs a calibration level")
+    for column in BIOMASS_COLUMNS:
+        value = record.get(column)
+        if value is None or pd.isna(value) or str(value).strip() == "":
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise fail(column, f"'{value}' is not a number") from None
+        if not number > 0:
+            raise fail(column, f"{number:g} is not positive")
+    matrix = record.get("matrix")
+    if matrix is not None and not pd.isna(matrix) and str(matrix).strip() not in ("", *MATRICES):
+        raise fail("matrix", f"unknown matrix '{matrix}' (expected one of {', '.join(MATRICES)})")
 
 
 def check_contrasts(sheet: pd.DataFrame, contrasts: list[dict], source: str = "config") -> None:

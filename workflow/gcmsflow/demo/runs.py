@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -45,6 +46,12 @@ def design_runs(design: Design) -> pd.DataFrame:
     return sheet
 
 
+def sample_biomass(seed: int, sample: str, group: str) -> tuple[np.random.Generator, float]:
+    """A study sample's random stream and its biomass factor (1 = a control extract of 10^6 cells on average)."""
+    rng = stable_rng(seed, "bio", sample)
+    return rng, (0.7 if group == CASE else 1.0) * rng.lognormal(0.0, 0.08)
+
+
 def true_amounts(compounds: pd.DataFrame, sheet: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Quant-ion apex heights (counts) per compound and run, before instrument effects."""
     base = 10.0 ** compounds.log10_height.to_numpy() * compounds.form_share.to_numpy()
@@ -54,8 +61,7 @@ def true_amounts(compounds: pd.DataFrame, sheet: pd.DataFrame, seed: int) -> pd.
     matrix = np.zeros((len(compounds), len(sheet)))
     for j in study:
         sample, group = sheet["sample"].iat[j], sheet["group"].iat[j]
-        rng = stable_rng(seed, "bio", sample)
-        biomass = (0.7 if group == CASE else 1.0) * rng.lognormal(0.0, 0.08)
+        rng, biomass = sample_biomass(seed, sample, group)
         effect = 2.0 ** (compounds.log2fc.to_numpy() * (group == CASE))
         matrix[:, j] = base * effect * biomass * rng.lognormal(0.0, 0.15, size=base.size)
         share = stable_rng(seed, "pyro", sample).uniform(0.05, 0.3)
@@ -99,6 +105,15 @@ class Component:
     wobble_s: float = 0.0
 
 
+class Spike(NamedTuple):
+    """A labelled internal standard added to a run: apex height of its quant ion (counts, before effects), spectrum, quant ion."""
+
+    name: str
+    height: float
+    spectrum: dict[int, float]
+    quant_mz: int
+
+
 class Contaminant(NamedTuple):
     """A component every ladder run of a study holds besides the alkanes (apex height of ``base_mz``, counts)."""
 
@@ -122,9 +137,10 @@ class BatchEffects:
 def run_components(
     run: pd.Series, compounds: pd.DataFrame, amounts: pd.Series, spectra: list[dict[int, float]], taus_s: np.ndarray,
     contaminants: list[Contaminant], design: Design, severity: Severity,
-    n_runs: int, rng: np.random.Generator, injection: float,
+    n_runs: int, rng: np.random.Generator, injection: float, spikes: Mapping[int, Spike],
 ) -> list[Component]:
-    """The components of one run: alkanes (and contaminants) in a ladder run, else the compounds present."""
+    """The components of one run: alkanes (and contaminants) in a ladder run, else the compounds present and the
+    labelled standards spiked (``spikes``: compound row -> its standard)."""
     order = int(run["injection_order"])
     if run["type"] == "alkane":
         out = [Component(f"alkane_C{n}", 100.0 * n, 2.0e4 * rng.lognormal(0, 0.1), alkane_spectrum(n), 57, severity.tau_range_s[0])
@@ -136,22 +152,26 @@ def run_components(
               if severity.wobble_sd_s > 0 else np.zeros(len(compounds)))
     out = []
     for k, row in enumerate(compounds.itertuples()):
-        amount = amounts[row.compound_id]
-        if amount <= 0:
+        amount, spike = amounts[row.compound_id], spikes.get(k)
+        if amount <= 0 and spike is None:
             continue
         drift = np.exp(-stable_rng(design.seed, "drift", row.compound_id).uniform(0.1, 0.35) * order / n_runs)
-        height = amount * injection * drift * rng.lognormal(0.0, row.analytical_cv)
-        out.append(Component(row.compound_id, row.ri, height, spectra[k], int(row.quant_mz), float(taus_s[k]), float(wobble[k])))
+        factor = injection * drift * rng.lognormal(0.0, row.analytical_cv)
+        if amount > 0:
+            out.append(Component(row.compound_id, row.ri, amount * factor, spectra[k], int(row.quant_mz), float(taus_s[k]), float(wobble[k])))
+        if spike is not None:  # a labelled standard shares its analyte's retention, injection, drift and noise
+            out.append(Component(spike.name, row.ri, spike.height * factor, spike.spectrum, spike.quant_mz, float(taus_s[k]), float(wobble[k])))
     return out
 
 
 def simulate_run(
     run: pd.Series, compounds: pd.DataFrame, amounts: pd.Series, spectra: list[dict[int, float]], taus_s: np.ndarray,
     contaminants: list[Contaminant], design: Design, severity: Severity,
-    batch: BatchEffects, position: int, n_runs: int,
+    batch: BatchEffects, position: int, n_runs: int, spikes: Mapping[int, Spike] | None = None,
 ) -> tuple[RawScans, pd.DataFrame, tuple]:
     """Scans of one injection, its truth rows (compound, apex RT, quant height and area) and its
-    run-truth row (``RUN_COLUMNS``); ``position`` is the run's place in its batch (1 = first)."""
+    run-truth row (``RUN_COLUMNS``); ``position`` is the run's place in its batch (1 = first);
+    ``spikes``: labelled standards added, by the compound row they label."""
     rng = stable_rng(design.seed, "run", run["sample"])
     times = np.arange(design.rt_start_s, design.rt_end_s, 1.0 / design.scan_hz)
     mz_axis = np.arange(MZ_FIRST, MZ_LAST + 1)
@@ -161,7 +181,7 @@ def simulate_run(
     stretch = 1.0 + rng.normal(0.0, severity.stretch_sd) + severity.stretch_per_run * position
     injection = rng.lognormal(0.0, 0.08)
     truth = []
-    for c in run_components(run, compounds, amounts, spectra, taus_s, contaminants, design, severity, n_runs, rng, injection):
+    for c in run_components(run, compounds, amounts, spectra, taus_s, contaminants, design, severity, n_runs, rng, injection, spikes or {}):
         height = c.height * batch.response
         apex = float(rt_of_ri(c.ri)) * stretch + shift_s + c.wobble_s
         sigma = 0.8 + 0.0004 * (apex - design.rt_start_s)

@@ -27,6 +27,7 @@ from ..core.tables import write_tsv
 from ..io.andi import write_andi
 from ..io.msp import write_msp
 from ..tracing.fragments import Fragment
+from .calibration import IS_NAME, IS_NMOL, N_LEVELS, calibrant_amounts, labelled_spike, level_amounts, standards_table, true_concentrations, with_calibrants
 from .labelling import LABELLING, compound_fragments, fragment_isotopologues, with_clusters
 from .library import DISTRACTORS, library_entries, library_name
 from .massbank import RealSpectrum, quant_ion, read_massbank
@@ -90,18 +91,21 @@ def study_spectra(
 
 
 def simulate_study(
-    out_dir: str | Path, design: Design = Design(), severity: Severity = Severity(), massbank: str | os.PathLike | None = None
+    out_dir: str | Path, design: Design = Design(), severity: Severity = Severity(), massbank: str | os.PathLike | None = None,
+    calibration: bool = False,
 ) -> pd.DataFrame:
     """Write raw/*.cdf, samples.tsv, library.msp and truth/*.tsv under ``out_dir``; return the sheet.
 
     ``massbank``: an MSP file of MassBank records whose spectra replace the modelled ones (and are
-    the library's, perturbed) for the compounds it holds.
+    the library's, perturbed) for the compounds it holds. ``calibration``: add a calibration series,
+    a labelled asparagine standard in every injection, ``cells`` per sample, standards.tsv and the
+    true amounts (``calibration.py``).
     """
     out = Path(out_dir)
     if design.tracer and design.tracer not in LABELLING:
         raise GcmsflowError("--tracer", f"the simulator models {', '.join(LABELLING)}, not '{design.tracer}'")
     compounds = load_compounds()
-    sheet = design_runs(design)
+    sheet = with_calibrants(design_runs(design), design.seed) if calibration else design_runs(design)
     amounts = true_amounts(compounds, sheet, design.seed)
     dilution = near_lod_scale(compounds, amounts, sheet, severity, design.seed)
     if (dilution != 1.0).any():
@@ -109,6 +113,13 @@ def simulate_study(
     spectra, real, real_distractors = study_spectra(compounds, design.seed, massbank)
     fragments = compound_fragments(compounds)
     natural = [with_clusters(spec, fragments.get(k, []), "", "") for k, spec in enumerate(spectra)]
+    spikes = {}
+    if calibration:
+        levels = level_amounts(compounds, amounts, sheet)
+        amounts = calibrant_amounts(compounds, levels, sheet, amounts)
+        spikes = dict([labelled_spike(compounds, natural)])
+        write_tsv(standards_table(compounds, levels), out / "standards.tsv")
+        write_tsv(true_concentrations(compounds, amounts, sheet), out / "truth" / "concentrations.tsv")
     if design.tracer:
         sheet["tracer"] = np.where(sheet["type"].isin(["sample", "qc"]), design.tracer, "")
     low, high = severity.tau_range_s
@@ -121,7 +132,7 @@ def simulate_study(
         tracer = run.get("tracer", "")
         labelled = [with_clusters(spec, fragments.get(k, []), tracer, run["group"]) for k, spec in enumerate(spectra)] if tracer else natural
         raw, rows, run_row = simulate_run(run, compounds, amounts[run["sample"]], labelled, taus, contaminants, design, severity,
-                                          batches[run["batch"]], position[run["batch"]], len(sheet))
+                                          batches[run["batch"]], position[run["batch"]], len(sheet), None if run["type"] == "alkane" else spikes)
         write_andi(out / run["file"], raw, title=f"gcmsflow simulated run {run['sample']}")
         truth_peaks.append(rows)
         truth_runs.append(run_row)
@@ -132,6 +143,8 @@ def simulate_study(
         write_tsv(true_isotopologues(sheet, compounds, fragments, design.tracer), out / "truth" / "isotopologues.tsv")
     settings = {"design": dataclasses.asdict(design), "severity": dataclasses.asdict(severity),
                 "spectra": f"MassBank ({Path(massbank).name})" if massbank is not None else "modelled"}
+    if calibration:
+        settings["calibration"] = {"levels": N_LEVELS, "internal_standard": IS_NAME, "is_nmol": IS_NMOL}
     write_text(out / "truth" / "settings.json", json.dumps(settings, indent=1, sort_keys=True) + "\n")
     return sheet
 
