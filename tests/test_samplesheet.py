@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import REPO
 from gcmsflow.core.errors import GcmsflowError
-from gcmsflow.core.samplesheet import COLUMNS, SAMPLE_ID, TYPES, check_contrasts, columns_of_type, load_sheet, runs_of_type
+from gcmsflow.core.samplesheet import COLUMNS, OPTIONAL_COLUMNS, SAMPLE_ID, TYPES, check_contrasts, columns_of_type, load_sheet, runs_of_type
 
 HEADER = "sample\tfile\tgroup\ttype\tbatch\tinjection_order\n"
 
@@ -90,7 +90,7 @@ def test_the_schema_documents_the_same_rules() -> None:
     schema = yaml.safe_load((REPO / "config" / "schemas" / "samples.schema.yaml").read_text())
     assert schema["properties"]["sample"]["pattern"] == SAMPLE_ID.pattern
     assert tuple(schema["properties"]["type"]["enum"]) == TYPES
-    assert set(schema["properties"]) == set(COLUMNS)
+    assert set(schema["properties"]) == set(COLUMNS) | set(OPTIONAL_COLUMNS)
     assert set(schema["required"]) == set(COLUMNS) - {"group"}
 
 

@@ -60,7 +60,7 @@ def test_annotation_summary_says_which_rule_named_the_features() -> None:
     text = annotation_summary(confidence, MatchParams())
     assert "2 of 3 features named" in text and "estimated rate of the names given 2.0%" in text and "1 features matched a decoy" in text
     assert "among 3 candidate features" in text and "for 1 features the best library hit is not mass-consistent" in text
-    assert "no name reached it" in annotation_summary(confidence.assign(accepted=False), CONFIG["annotate"])
+    assert "no name reached it" in annotation_summary(confidence.assign(accepted=False), MatchParams())
     strict = confidence.assign(qvalue=float("nan"), accepted_by="strict_score")
     text = annotation_summary(strict, MatchParams())
     assert "false-annotation rate not estimable: 3 candidate features, fewer than the 20" in text

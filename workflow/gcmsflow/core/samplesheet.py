@@ -23,6 +23,7 @@ GROUPLESS_TYPES = ("qc", "blank", "alkane", "calibrant", "medium_blank")  # a gr
 # optional columns: a calibrant's ``level`` (required for calibrants), biomass per run, and what was extracted
 BIOMASS_COLUMNS = ("cells", "protein_ug", "volume_ul")
 MATRICES = ("cells", "medium")
+OPTIONAL_COLUMNS = ("level", *BIOMASS_COLUMNS, "matrix", "tracer")  # read when present (tracer: tracing/, the rest: quantify/)
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 

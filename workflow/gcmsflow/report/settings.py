@@ -19,6 +19,7 @@ from ..stats.contrasts import DifferentialParams
 from ..stats.drift import DriftParams
 from ..stats.filters import FilterParams
 from ..stats.normalize import NormalizeParams
+from ..quantify.standards import QuantParams
 from ..tracing.fragments import TracingParams
 
 # config block -> the settings dataclass it fills (``normalize`` also takes the top-level ``internal_standard``)
@@ -33,6 +34,7 @@ BLOCKS: dict[str, type] = {
     "filters": FilterParams,
     "differential": DifferentialParams,
     "tracing": TracingParams,
+    "quantification": QuantParams,
 }
 
 
@@ -51,6 +53,7 @@ class StudySettings:
     filters: FilterParams
     differential: DifferentialParams
     tracing: TracingParams
+    quantification: QuantParams
 
     @classmethod
     def from_config(cls, config: dict[str, Any], source: str = "config") -> StudySettings:
