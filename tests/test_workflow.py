@@ -79,14 +79,6 @@ def test_duplicate_sample_stops_before_any_job(small_study: Path, tmp_path: Path
     assert not (tmp_path / "results").exists()
 
 
-def test_lint_is_clean(small_study: Path, tmp_path: Path) -> None:
-    result = snakemake(tmp_path, "--lint", "--config", f"samples={small_study / 'samples.tsv'}", f"library={small_study / 'library.msp'}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Lints for" not in result.stdout + result.stderr
-
-
-
-
 @pytest.mark.shared_data
 def test_jcamp_example_runs_end_to_end(tmp_path: Path) -> None:
     from conftest import SHARED_DATA

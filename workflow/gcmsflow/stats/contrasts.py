@@ -33,8 +33,8 @@ class Contrast:
     name: str
     case: str
     control: str
-    test: str = "moderated_t"
-    covariates: tuple[str, ...] = ()
+    test: str = DifferentialParams.test
+    covariates: tuple[str, ...] = DifferentialParams.covariates
 
 
 @dataclass(frozen=True)
