@@ -18,10 +18,12 @@ include: "workflow/rules/study.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/tracing.smk"
+include: "workflow/rules/designs.smk"
 include: "workflow/rules/quantification.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/features/feature_table.tsv",
         "results/annotation/annotations.tsv",
@@ -38,5 +40,5 @@ rule all:
         "results/provenance.json",
         "results/summary.html",
         TRACING_OUTPUTS,
+        DESIGN_OUTPUTS,
         QUANT_OUTPUTS,
-    default_target: True

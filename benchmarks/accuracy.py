@@ -40,10 +40,10 @@ MATCH_S = 1.0
 OWNER_WINDOW_RI = 6.0
 
 
-def run_workflow(study: Path, workdir: Path) -> None:
+def run_workflow(study: Path, workdir: Path, cores: int = 2) -> None:
     bin_dir = Path(sys.executable).parent
     command = [str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(REPO / "config" / "config.yaml"), "--cores", "2", "--quiet",
+               "--configfile", str(REPO / "config" / "config.yaml"), "--cores", str(cores), "--quiet",
                "--config", f"samples={study / 'samples.tsv'}", f"library={study / 'library.msp'}"]
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
     subprocess.run(command, check=True, env=env)
@@ -87,16 +87,22 @@ def owner_of(feature_ri: float, quant_mz: int, ri: np.ndarray, compound_quant_mz
     return int(pool[np.argmin(np.abs(ri[pool] - feature_ri))])
 
 
-def identification_metrics(workdir: Path, features: pd.DataFrame, compounds: pd.DataFrame, owner: list[int]) -> dict[str, str]:
-    """Names against truth: features are owned by the compound within ``OWNER_WINDOW_RI`` (``owner``, -1 for none)."""
-    names = pd.read_csv(workdir / "results" / "annotation" / "annotations.tsv", sep="\t").set_index("feature_id")["name"]
-    confidence = pd.read_csv(workdir / "results" / "annotation" / "confidence.tsv", sep="\t").set_index("feature_id")
+def name_checks(names: pd.Series, features: pd.DataFrame, compounds: pd.DataFrame, owner: list[int]) -> tuple[set, set, list[bool], list[str]]:
+    """Names (by feature id) against truth: library compounds named right, library compounds with a
+    feature, per name whether it is right, and the features of out-of-library compounds."""
     true_name = {fid: compounds["name"].iat[o] for fid, o in zip(features["feature_id"], owner) if o >= 0}
     in_library = {fid: bool(compounds["in_library"].iat[o]) for fid, o in zip(features["feature_id"], owner) if o >= 0}
     correct = [names[f].lower() == true_name.get(f, "").lower() for f in names.index]
     recalled = {true_name[f].lower() for f in names.index if f in true_name and names[f].lower() == true_name[f].lower()}
     library_found = {true_name[f].lower() for f in true_name if in_library[f]}
-    outside = [f for f in true_name if not in_library[f]]
+    return recalled, library_found, correct, [f for f in true_name if not in_library[f]]
+
+
+def identification_metrics(workdir: Path, features: pd.DataFrame, compounds: pd.DataFrame, owner: list[int]) -> dict[str, str]:
+    """Names against truth: features are owned by the compound within ``OWNER_WINDOW_RI`` (``owner``, -1 for none)."""
+    names = pd.read_csv(workdir / "results" / "annotation" / "annotations.tsv", sep="\t").set_index("feature_id")["name"]
+    confidence = pd.read_csv(workdir / "results" / "annotation" / "confidence.tsv", sep="\t").set_index("feature_id")
+    recalled, library_found, correct, outside = name_checks(names, features, compounds, owner)
     estimated = confidence.loc[confidence["accepted"], "qvalue"].max() if confidence["accepted"].any() else 0.0
     precision = float(np.mean(correct)) if correct else float("nan")
     return {

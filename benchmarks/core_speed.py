@@ -79,7 +79,7 @@ paths = {paths!r}
 frames = [read_tsv(p).assign(sample=n) for n, p in paths.items()]
 start = time.perf_counter()
 components = pd.concat(frames, ignore_index=True)
-table, _ = align(components, list(paths), False, AlignParams(rt_window_s=3.0, min_detected=2))
+table, _, _ = align(components, list(paths), False, AlignParams(rt_window_s=3.0, min_detected=2))
 report(time.perf_counter() - start, features=len(table), components=len(components))
 """,
     "pymassspec": """
@@ -114,7 +114,7 @@ for k, run in enumerate(runs):
         rows.append((run, f"C{{c}}", apex, apex - 2.0, apex + 2.0, quant, 1e5, format_spectrum(ions[c], 1e4 * values)))
 components = pd.DataFrame(rows, columns=["sample", "component_id", "rt", "rt_start", "rt_end", "quant_mz", "area", "spectrum"])
 start = time.perf_counter()
-table, members = align(components, runs, False, AlignParams(rt_window_s=2.0, min_detected=2))
+table, members, _ = align(components, runs, False, AlignParams(rt_window_s=2.0, min_detected=2))
 seconds = time.perf_counter() - start
 truth = members.assign(compound=members["component_id"]).groupby("feature_id")["compound"].nunique()
 report(seconds, features=len(table), components=len(components), pure_features=float((truth == 1).mean()))

@@ -24,6 +24,13 @@ def slurm_answers() -> bool:
     return subprocess.run(["sinfo", "-h"], capture_output=True, timeout=30).returncode == 0
 
 
+def limma_available() -> bool:
+    """True when Rscript loads limma and statmod (Debian r-bioc-limma, r-cran-statmod)."""
+    if shutil.which("Rscript") is None:
+        return False
+    return subprocess.run(["Rscript", "-e", "library(limma); library(statmod)"], capture_output=True, timeout=120).returncode == 0
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``shared_data`` and ``slurm`` tests skip where their resource is absent, except in CI where they must run."""
     missing = {}
@@ -31,6 +38,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         missing["shared_data"] = f"{SHARED_DATA} not present"
     if any("slurm" in item.keywords for item in items) and not slurm_answers():
         missing["slurm"] = "no SLURM controller answers sinfo (CI starts one with .ci/local-slurm start)"
+    if any("limma" in item.keywords for item in items) and not limma_available():
+        missing["limma"] = "Rscript with limma and statmod not installed (Debian r-base-core r-bioc-limma r-cran-statmod; CI installs them)"
     if shutil.which("chromium") is None:
         missing["browser"] = "chromium not installed (Debian package chromium; CI installs it)"
     if missing and os.environ.get("CI"):

@@ -34,7 +34,7 @@ def components(run_shifts: dict[str, float], truth_ri: dict[str, float]) -> pd.D
 def test_drifting_runs_align_into_one_feature_per_compound() -> None:
     shifts = {f"r{i}": s for i, s in enumerate(np.linspace(-2.0, 2.0, 8))}
     comps = components(shifts, {"a": 1500.0, "b": 1503.0, "c": 1700.0})
-    table, members = align(comps, list(shifts), calibrated=True, params=AlignParams(ri_window=5.0))
+    table, members, _ = align(comps, list(shifts), calibrated=True, params=AlignParams(ri_window=5.0))
     assert len(table) == 3
     assert (table["n_detected"] == 8).all()
     assert table["quant_mz"].tolist() == [116, 245, 319]
@@ -44,20 +44,20 @@ def test_drifting_runs_align_into_one_feature_per_compound() -> None:
 def test_a_run_never_contributes_twice_to_one_feature() -> None:
     comps = components({"r0": 0.0, "r1": 0.5}, {"a": 1500.0})
     extra = comps.iloc[[0]].assign(component_id="P0009", rt=751.0, ri=1501.0)
-    table, members = align(pd.concat([comps, extra], ignore_index=True), ["r0", "r1"], True, AlignParams(min_detected=1))
+    table, members, _ = align(pd.concat([comps, extra], ignore_index=True), ["r0", "r1"], True, AlignParams(min_detected=1))
     assert members.groupby(["feature_id", "sample"]).size().max() == 1
     assert len(table) == 2
 
 
 def test_uncalibrated_study_aligns_on_rt_and_leaves_ri_empty() -> None:
     comps = components({"r0": 0.0, "r1": 1.0}, {"a": 1500.0, "c": 1700.0})
-    table, _ = align(comps, ["r0", "r1"], calibrated=False, params=AlignParams(rt_window_s=2.0))
+    table, _, _ = align(comps, ["r0", "r1"], calibrated=False, params=AlignParams(rt_window_s=2.0))
     assert len(table) == 2 and table["ri"].isna().all()
 
 
 def test_consensus_spectra_carry_ri_and_quant_ion() -> None:
     comps = components({"r0": 0.0, "r1": 1.0}, {"a": 1500.0})
-    table, members = align(comps, ["r0", "r1"], True, AlignParams())
+    table, members, _ = align(comps, ["r0", "r1"], True, AlignParams())
     entry = consensus_spectra(table, members)[0]
     assert entry.name == "F0001" and entry.fields["QUANTMZ"] == "116"
     assert float(entry.fields["RETENTIONINDEX"]) == 1500.5

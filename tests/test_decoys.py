@@ -60,9 +60,15 @@ def test_qvalues_by_target_decoy_competition() -> None:
     wins, winner_passes, q = target_decoy_qvalues(target, decoy, passes, passes)
     assert winner_passes.tolist() == passes.tolist()
     assert wins.tolist() == [True, False, True, True, True, False]
-    # ranked: 0.99 T, 0.96 D, 0.90 T, 0.85 T, 0.80 T -> FDR 0/1, 1/1, 1/2, 1/3, 1/4 -> q = running minimum from below
-    assert q[[0, 2, 3, 4]] == pytest.approx([0.0, 0.25, 0.25, 0.25])
+    # ranked: 0.99 T, 0.96 D, 0.90 T, 0.85 T, 0.80 T -> (D + 1) / T = 1/1, 2/1, 2/2, 2/3, 2/4 -> q = running minimum from below
+    assert q[[0, 2, 3, 4]] == pytest.approx([0.5, 0.5, 0.5, 0.5])
     assert np.isnan(q[1]) and np.isnan(q[5])
+
+
+def test_a_short_clean_list_is_never_given_rate_zero() -> None:
+    for n in (1, 12, 40):
+        _, _, q = target_decoy_qvalues(np.linspace(0.99, 0.8, n), np.zeros(n), np.ones(n, bool), np.ones(n, bool))
+        assert q == pytest.approx(np.full(n, 1.0 / n))  # no decoy among n targets: (0 + 1) / n, not 0
 
 
 @pytest.mark.shared_data

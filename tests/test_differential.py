@@ -11,9 +11,9 @@ from gcmsflow.stats.differential import (
     differential,
     fit_f_dist,
     moderated_t_test,
-    trigamma_inverse,
     welch_test,
 )
+from gcmsflow.stats.ebayes import trigamma_inverse
 from scipy import stats
 
 
@@ -164,3 +164,35 @@ def test_metabolite_level_table_names_its_id_column() -> None:
     abundance = pd.DataFrame([[1.0, 1.2, 3.0, 3.1]], columns=runs.index, index=pd.Index(["M0001"], name="metabolite_id"))
     table = differential(abundance, runs, ["a0", "a1"], ["c0", "c1"], pd.Series({"M0001": "Serine"}), "welch", id_column="metabolite_id")
     assert table.columns[0] == "metabolite_id" and table.loc[0, "name"] == "Serine"
+
+
+def identical_injections(n_features: int = 40, seed: int = 2) -> pd.DataFrame:
+    """log2 abundances of six injections of one extract: equal but for the rounding that normalising
+    each run by its own factor leaves (areas x f / f)."""
+    rng = np.random.default_rng(seed)
+    areas = rng.lognormal(12, 2, n_features)
+    factors = rng.uniform(0.5, 2.0, 6)
+    runs = {f"{g}{i}": np.log2(areas * f / f) for (g, i), f in zip([(g, i) for g in "ac" for i in range(3)], factors)}
+    return pd.DataFrame(runs, index=[f"F{k}" for k in range(n_features)])
+
+
+@pytest.mark.parametrize("test", ["moderated_t", "ols", "welch", "mann_whitney"])
+def test_six_identical_injections_change_nothing(test: str) -> None:
+    abundance = identical_injections()
+    spread = (abundance.max(axis=1) - abundance.min(axis=1)).max()
+    assert 0 < spread < 1e-12  # rounding noise, not zero
+    table = differential(abundance, sheet(3, 3), ["a0", "a1", "a2"], ["c0", "c1", "c2"], pd.Series(dtype=str), test)
+    assert (table["pvalue"] == 1).all() and (table["qvalue"] == 1).all() and (table["log2fc"] == 0).all()
+    assert (table["test"] == "not tested: constant").all()
+
+
+def test_constant_features_stay_out_of_the_prior_and_the_bh_family() -> None:
+    rng = np.random.default_rng(4)
+    varied = pd.DataFrame(rng.normal(15, 0.3, (30, 6)), columns=["a0", "a1", "a2", "c0", "c1", "c2"], index=[f"V{k}" for k in range(30)])
+    varied.iloc[0, :3] -= 2.0
+    constant = identical_injections(30).set_axis(varied.columns, axis=1)
+    alone = differential(varied, sheet(3, 3), ["a0", "a1", "a2"], ["c0", "c1", "c2"], pd.Series(dtype=str), "moderated_t")
+    mixed = differential(pd.concat([varied, constant]), sheet(3, 3), ["a0", "a1", "a2"], ["c0", "c1", "c2"], pd.Series(dtype=str), "moderated_t")
+    tested = mixed[mixed["test"] == "moderated_t"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(tested, alone)
+    assert tested.loc[0, "feature_id"] == "V0" and tested.loc[0, "qvalue"] < 0.05

@@ -15,6 +15,8 @@ from gcmsflow.io import importer
 from gcmsflow.io.andi import write_andi
 from gcmsflow.io.importer import ImportParams, bin_unit_mass, import_run, sum_by_cell
 
+TINY = ImportParams(min_scans=1, min_duration_s=0.0)  # the small runs these tests build are not chromatography
+
 
 def raw_scans(times=(1.0, 2.0, 3.0), points=((73.05, 100.0), (147.07, 50.0))) -> RawScans:
     mass = np.array([m for _ in times for m, _ in points], dtype=np.float32)
@@ -26,7 +28,7 @@ def raw_scans(times=(1.0, 2.0, 3.0), points=((73.05, 100.0), (147.07, 50.0))) ->
 def test_roundtrip_andi_to_cube(tmp_path: Path) -> None:
     path = tmp_path / "run.cdf"
     write_andi(path, raw_scans(), title="t")
-    cube = import_run(path)
+    cube = import_run(path, TINY)
     assert cube.intensity.shape == (3, 551)
     assert cube.column(73).tolist() == [100.0, 100.0, 100.0]
     assert cube.column(147).tolist() == [50.0, 50.0, 50.0]
@@ -99,7 +101,7 @@ def test_minutes_are_converted_to_seconds(tmp_path: Path) -> None:
     write_andi(path, raw_scans(times=(1.0, 1.5)), title="t")
     with netcdf_file(str(path), "a", mmap=False) as nc:
         nc.variables["scan_acquisition_time"].units = b"minutes"
-    assert import_run(path).times_s.tolist() == [60.0, 90.0]
+    assert import_run(path, TINY).times_s.tolist() == [60.0, 90.0]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_bad_files_give_one_line_errors(tmp_path: Path, make, message: str) -> N
     path = tmp_path / "bad.cdf"
     make(path)
     with pytest.raises(GcmsflowError, match=message) as err:
-        import_run(path)
+        import_run(path, TINY)
     assert "\n" not in str(err.value) and str(path) in str(err.value)
 
 
@@ -123,7 +125,7 @@ def test_truncated_netcdf_is_refused(tmp_path: Path) -> None:
     write_andi(path, raw_scans(), title="t")
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(GcmsflowError, match=str(path)):
-        import_run(path)
+        import_run(path, TINY)
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,7 @@ def test_untrustworthy_scans_are_named(tmp_path: Path, edit, message: str) -> No
     path = tmp_path / "run.cdf"
     write_andi(path, raw, title="t")
     with pytest.raises(GcmsflowError, match=message):
-        import_run(path)
+        import_run(path, TINY)
 
 
 def test_cli_error_exits_nonzero_without_output(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -157,7 +159,7 @@ def test_cli_import_writes_cube_with_configured_range(tmp_path: Path) -> None:
     path = tmp_path / "run.cdf"
     write_andi(path, raw_scans(), title="t")
     out = tmp_path / "cube.npz"
-    assert main(["import", "--input", str(path), "--output", str(out), "--options", '{"mz_min": 70, "mz_max": 150}']) == 0
+    assert main(["import", "--input", str(path), "--output", str(out), "--options", '{"mz_min": 70, "mz_max": 150, "min_scans": 1, "min_duration_s": 0}']) == 0
     cube = load_cube(out)
     assert cube.mz[0] == 70 and cube.mz[-1] == 150
 

@@ -94,3 +94,35 @@ def test_unknown_study_column_class_is_refused(tmp_path) -> None:
     (tmp_path / "lib.msp").write_text(MSP)
     with pytest.raises(GcmsflowError, match="unknown column class 'semi-polar'"):
         load_library(tmp_path / "lib.msp", "semi-polar")
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        (["NAME: Bad one", "Num Peaks: 2", "73 999", "abc def"], "line 9, entry 'Bad one' (line 6): peak line 'abc def' is not m/z–intensity number pairs"),
+        (["NAME: Bad one", "Num Peaks: 2", "73 999", "147 x"], "line 9, entry 'Bad one' (line 6): peak line '147 x' is not m/z–intensity number pairs"),
+        (["NAME: Bad one", "Num Peaks: 2", "73 999 147"], "line 8, entry 'Bad one' (line 6): peak line '73 999 147' is not m/z–intensity number pairs"),
+        (["NAME: Short", "Num Peaks: 3", "73 999", "147 20"], "line 11, entry 'Short' (line 6): 'Num Peaks: 3' but 2 peaks follow"),
+        (["NAME: Long", "Num Peaks: 1", "73 999", "147 20"], "line 9, entry 'Long' (line 6): more peaks than 'Num Peaks: 1'"),
+        (["NAME: Odd", "Num Peaks: two", "73 999"], "line 7, entry 'Odd' (line 6): 'Num Peaks: two' is not a whole number"),
+    ],
+)
+def test_broken_msp_entries_are_named_by_line_and_entry(tmp_path, lines, problem) -> None:
+    good = ["NAME: Alanine, 2TMS", "Num Peaks: 2", "116 999", "73 500", ""]
+    (tmp_path / "lib.msp").write_text("\n".join(good + lines + ["", "NAME: Next", "Num Peaks: 1", "73 999", ""]))
+    with pytest.raises(GcmsflowError) as err:
+        load_library(tmp_path / "lib.msp")
+    assert str(err.value) == f"{tmp_path / 'lib.msp'}: {problem}"
+
+
+def test_msp_peak_line_flavours_are_read(tmp_path) -> None:
+    text = 'NAME: A\nNum Peaks: 4\n73 999; 75 50;\n116\t400 "TMS"\n147:20\n\nNAME: B\nNum Peaks: 2\n73:999 147:10\n'
+    (tmp_path / "lib.msp").write_text(text)
+    library = load_library(tmp_path / "lib.msp")
+    assert library.names == ["A", "B"] and library.intensity[0, [73, 75, 116, 147]].tolist() == [999, 50, 400, 20]
+
+
+def test_folder_given_as_library_is_refused(tmp_path) -> None:
+    (tmp_path / "library.msp").mkdir()
+    with pytest.raises(GcmsflowError, match="library.msp: is a folder, not a library file"):
+        load_library(tmp_path / "library.msp")

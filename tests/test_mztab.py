@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from gcmsflow.core.errors import GcmsflowError
 from gcmsflow.report.mztab import check_mztab, mztab_lines
-from gcmsflow.report.provenance import provenance, sha256_of_file
+from gcmsflow.report.provenance import provenance, sha256_of_file, sha256_of_input
 
 
 @pytest.fixture()
@@ -66,3 +67,20 @@ def test_provenance_records_versions_hashes_and_command(study: dict, tmp_path: P
     assert record["packages"]["pandas"] == pd.__version__ and record["command"] == "snakemake --cores 2"
     assert provenance({"a": [1, 2], "b": 1}, {}, "")["config_sha256"] == record["config_sha256"]
     assert json.dumps(record)
+
+
+def test_folder_inputs_are_hashed_by_relative_paths_and_contents(tmp_path: Path) -> None:
+    folder = tmp_path / "RUN.D"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "DATA.MS").write_bytes(b"\x00\x01scans")
+    (folder / "sub" / "acqmeth.txt").write_text("method")
+    first = provenance({}, {"run r1": str(folder)}, "")["inputs"]["run r1"]
+    assert first["kind"] == "folder" and first["files"] == 2 and len(first["sha256"]) == 64
+    assert sha256_of_input(folder) == first["sha256"]
+    (folder / "sub" / "acqmeth.txt").write_text("other method")
+    changed = sha256_of_input(folder)
+    (folder / "sub" / "acqmeth.txt").rename(folder / "sub" / "renamed.txt")
+    renamed = sha256_of_input(folder)
+    assert len({first["sha256"], changed, renamed}) == 3
+    with pytest.raises(GcmsflowError, match="input not found"):
+        sha256_of_input(tmp_path / "missing.D")

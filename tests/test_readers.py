@@ -19,6 +19,8 @@ from gcmsflow.io.importer import ImportParams, import_run, sniff_format
 from gcmsflow.io.jcamp import page_tic
 from test_importer import raw_scans
 
+TINY = ImportParams(min_scans=1, min_duration_s=0.0)  # the small runs these tests build are not chromatography
+
 CV = 'cvRef="MS" accession="{acc}" name="{name}" value="{value}"'
 
 
@@ -61,7 +63,7 @@ MS1 = [(1, 0.5, "minute", np.array([73.05, 147.07]), np.array([100.0, 50.0])), (
 def test_mzml_ms1_only_with_minutes(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     write_mzml(path, MS1[:1] + [(2, 0.505, "minute", np.array([60.0]), np.array([9.0]))] + MS1[1:])
-    cube = import_run(path)
+    cube = import_run(path, TINY)
     assert sniff_format(path) == "mzml"
     assert cube.times_s.tolist() == pytest.approx([30.0, 30.6])
     assert cube.column(73).tolist() == [100.0, 80.0] and cube.column(60).sum() == 0
@@ -71,7 +73,7 @@ def test_mzml_with_only_ms2_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ms2.mzML"
     write_mzml(path, [(2, 1.0, "second", np.array([60.0]), np.array([9.0]))])
     with pytest.raises(GcmsflowError, match="no MS1 spectra"):
-        import_run(path)
+        import_run(path, TINY)
 
 
 def test_netcdf4_andi_with_short_intensities_and_scale_factor(tmp_path: Path) -> None:
@@ -91,7 +93,7 @@ def test_netcdf4_andi_with_short_intensities_and_scale_factor(tmp_path: Path) ->
         intensity.set_auto_maskandscale(False)
         intensity.scale_factor = 0.5
         intensity[:] = (raw.intensity * 2).astype("i2")
-    cube = import_run(path)
+    cube = import_run(path, TINY)
     assert cube.column(73).tolist() == [100.0] * 3 and cube.metadata["format"] == "andi"
 
 
@@ -103,7 +105,7 @@ def test_andi_without_instrument_name_reads(tmp_path: Path) -> None:
 
     with netcdf_file(str(path), "a", mmap=False) as nc:
         nc.instrument_name = b""
-    assert read_andi(path).instrument == "" and import_run(path).metadata["instrument"] == ""
+    assert read_andi(path).instrument == "" and import_run(path, TINY).metadata["instrument"] == ""
 
 
 def test_andi_tic_matches_the_file(small_study: Path) -> None:
@@ -118,7 +120,7 @@ def test_andi_tic_matches_the_file(small_study: Path) -> None:
 def test_jcamp_minutes_and_no_scans(tmp_path: Path) -> None:
     good = tmp_path / "run.jdx"
     good.write_text("##TITLE= x\n##XUNITS= MINUTES\n##PAGE= T=1.0\n##RETENTION_TIME= 1.0\n##XYDATA= (XY..XY)\n 73.05, 10.0\n 147.0, 5.0\n##END=\n")
-    cube = import_run(good)
+    cube = import_run(good, TINY)
     assert cube.times_s.tolist() == [60.0] and cube.column(147).tolist() == [5.0]
     empty = tmp_path / "empty.jdx"
     empty.write_text("##TITLE= x\n##JCAMP-DX= 4.24\n##END=\n")
@@ -129,7 +131,7 @@ def test_jcamp_minutes_and_no_scans(tmp_path: Path) -> None:
 JCAMP_PAGES = "##PAGE= T=1.0\n##RETENTION_TIME= 1.0\n##XYDATA= (XY..XY)\n 73.05, 10.0\n 147.0, 5.0\n##PAGE= T=2.0\n##XYDATA= (XY..XY)\n 60.7, 7.0\n"
 JCAMP_LAYOUTS = {
     "one pair per line": JCAMP_PAGES,
-    "no newline at the end": JCAMP_PAGES.rstrip("\n"),
+    "no newline at the end": JCAMP_PAGES + "##END=",  # without ##END= a missing line end would mean a cut line
     "two pairs per line": JCAMP_PAGES.replace(" 73.05, 10.0\n 147.0, 5.0", " 73.05, 10.0 147.0, 5.0"),
     "blank line in the data": JCAMP_PAGES.replace(" 147.0, 5.0\n", " 147.0, 5.0\n\n"),
     "CRLF line ends": JCAMP_PAGES.replace("\n", "\r\n"),
@@ -140,7 +142,7 @@ JCAMP_LAYOUTS = {
 def test_jcamp_layouts_read_the_same(tmp_path: Path, layout: str) -> None:
     path = tmp_path / "run.jdx"
     path.write_text("##TITLE= x\n" + JCAMP_LAYOUTS[layout], newline="")
-    cube = import_run(path)
+    cube = import_run(path, TINY)
     assert cube.times_s.tolist() == [1.0, 2.0]
     assert cube.column(73).tolist() == [10.0, 0.0] and cube.column(147).tolist() == [5.0, 0.0] and cube.column(61).tolist() == [0.0, 7.0]
 
@@ -193,7 +195,8 @@ def test_c_reader_reads_every_pair_layout_as_the_page_parser(seed: int) -> None:
 
 
 @pytest.mark.parametrize("layout", ["label text in a data line", "text between labels", "retention time spelt with spaces",
-                                    "value with an underscore", "odd number of values", "text after a value"])
+                                    "value with an underscore", "odd number of values", "text after a value",
+                                    "profile data form"])
 def test_c_reader_leaves_irregular_files_to_the_page_parser(layout: str) -> None:
     text = "##TITLE= x\n" + JCAMP_PAGES
     text = {
@@ -203,6 +206,7 @@ def test_c_reader_leaves_irregular_files_to_the_page_parser(layout: str) -> None
         "value with an underscore": text.replace("147.0", "14_7.0"),
         "odd number of values": text.replace(" 147.0, 5.0", " 147.0, 5.0, 6.0"),
         "text after a value": text.replace(" 147.0, 5.0", " 147.0, 5.0 (M+)"),
+        "profile data form": text.replace("##XYDATA= (XY..XY)\n 60.7", "##XYDATA= (X++(Y..Y))\n 60.7"),
     }[layout]
     assert jcamp._read_regular(text.encode()) is None
 
@@ -210,14 +214,14 @@ def test_c_reader_leaves_irregular_files_to_the_page_parser(layout: str) -> None
 def test_empty_retention_time_label_falls_back_to_the_page_time(tmp_path: Path) -> None:
     path = tmp_path / "run.jdx"
     path.write_text("##TITLE= x\n" + JCAMP_PAGES.replace("##RETENTION_TIME= 1.0\n", "##RETENTION_TIME=\n##TIC= 15\n"))
-    assert import_run(path).times_s.tolist() == [1.0, 2.0]
+    assert import_run(path, TINY).times_s.tolist() == [1.0, 2.0]
 
 
 def test_jcamp_bad_value_names_the_scan(tmp_path: Path) -> None:
     path = tmp_path / "run.jdx"
     path.write_text("##TITLE= x\n" + JCAMP_PAGES.replace("60.7, 7.0", "60.7, 7.o"))
     with pytest.raises(GcmsflowError, match="scan 2: XYDATA holds a value that is not a number"):
-        import_run(path)
+        import_run(path, TINY)
 
 
 def test_agilent_folder_without_data_ms(tmp_path: Path) -> None:
@@ -240,7 +244,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(builtins, "open", deny)
     with pytest.raises(GcmsflowError, match="cannot be read \\(Permission denied\\)"):
-        import_run(path)
+        import_run(path, TINY)
 
 
 @pytest.mark.parametrize("content", [b"\x1f\x8bgarbage", b"<html><body>not mzml</body></html>"])

@@ -9,14 +9,14 @@ from gcmsflow.cli import main
 from gcmsflow.core.errors import GcmsflowError
 from gcmsflow.core.spectra import format_spectrum
 from gcmsflow.demo.simulate import alkane_spectrum
+from gcmsflow.demo.spectra import contaminant_spectrum
 from gcmsflow.report.summary import ri_summary
+from gcmsflow.signal.calibration import study_calibration
+from gcmsflow.signal.ladder import series_score
 from gcmsflow.signal.ri import (
     RiParams,
-    assign_markers,
     batch_ladders,
     find_ladder,
-    is_alkane_spectrum,
-    is_fame_spectrum,
     leave_one_out_residuals,
     ri_for_batch,
     ri_of_rt,
@@ -26,6 +26,15 @@ from gcmsflow.signal.ri import (
 ALKANE = alkane_spectrum(16)
 TMS = {73: 1.0, 147: 0.4, 116: 0.8}
 FAME = {55: 0.3, 74: 1.0, 87: 0.65, 143: 0.15, 270: 0.05}
+
+
+def fame_spectrum(carbons: int) -> dict[int, float]:
+    """Methyl ester of the saturated fatty acid with ``carbons`` carbons: 74, 87, 143 and M+ (14 n + 46)."""
+    return {55: 0.3, 74: 1.0, 87: 0.65, 143: 0.15, 14 * carbons + 46: 0.05}
+
+
+def without_molecular_ion(carbons: int) -> dict[int, float]:
+    return {mz: v for mz, v in alkane_spectrum(carbons).items() if mz != 14 * carbons + 2}
 FAME_RI = {8: 800.0, 9: 900.0, 10: 1000.0, 12: 1200.0, 14: 1400.0, 16: 1600.0, 18: 1800.0, 20: 2000.0}
 
 
@@ -44,14 +53,17 @@ def peaks_table(rts: list[float], spectra: list[dict[int, float]]) -> pd.DataFra
     )
 
 
+def score(spectrum: dict[int, float], markers: str = "alkanes") -> float:
+    return series_score(np.array(sorted(spectrum)), np.array([spectrum[m] for m in sorted(spectrum)]), markers)
+
+
 def test_alkane_pattern() -> None:
-    assert is_alkane_spectrum(np.array(sorted(ALKANE)), np.array([ALKANE[m] for m in sorted(ALKANE)]))
-    assert not is_alkane_spectrum(np.array(sorted(TMS)), np.array([TMS[m] for m in sorted(TMS)]))
+    assert score(ALKANE) > 0.5 and score(TMS) == 0.0
 
 
 def test_ladder_skips_a_missing_alkane_and_ignores_other_peaks() -> None:
     rts = [300.0, 350.0, 400.0, 500.0, 548.0, 420.0]  # C13 missing; 420 s is a TMS compound
-    table = find_ladder(peaks_table(rts, [ALKANE] * 5 + [TMS]), RiParams(first_carbon=10))
+    table = find_ladder(peaks_table(rts, [alkane_spectrum(c) for c in (10, 11, 12, 14, 15)] + [TMS]), RiParams(first_carbon=10))
     assert table["carbon"].tolist() == [10, 11, 12, 14, 15]
     assert table["ri"].tolist() == [1000.0, 1100.0, 1200.0, 1400.0, 1500.0]
 
@@ -69,23 +81,58 @@ def test_no_calibration_gives_nan() -> None:
 
 
 def test_fame_pattern() -> None:
-    assert is_fame_spectrum(np.array(sorted(FAME)), np.array([FAME[m] for m in sorted(FAME)]))
-    assert not is_fame_spectrum(np.array(sorted(ALKANE)), np.array([ALKANE[m] for m in sorted(ALKANE)]))
+    assert score(FAME, "fames") > 0.5 and score(ALKANE, "fames") == 0.0
 
 
 @pytest.mark.parametrize("missing", [[13], [13, 14], [15, 21], [12, 19, 25]])
-def test_assignment_steps_over_missing_alkanes_in_a_programmed_run(missing: list[int]) -> None:
+def test_spacing_alone_steps_over_missing_alkanes_in_a_programmed_run(missing: list[int]) -> None:
+    """Without molecular ions, the carbon numbers come from the spacing and the first marker."""
     carbons = np.arange(10, 31)
     rts = programmed_rts(carbons)
     seen = ~np.isin(carbons, missing)
-    assert carbons[assign_markers(rts[seen], carbons)].tolist() == carbons[seen].tolist()
+    table = find_ladder(peaks_table(list(rts[seen]), [without_molecular_ion(c) for c in carbons[seen]]))
+    assert table["carbon"].tolist() == carbons[seen].tolist()
+
+
+def test_ladder_with_contaminants_bleed_and_split_peaks_is_found() -> None:
+    """A busy ladder run: 21 alkanes among 60 contaminants (branched hydrocarbons with the same
+    57/71/85 series among them), bleed and weak tail satellites of some alkanes."""
+    rng = np.random.default_rng(3)
+    carbons = np.arange(10, 31)
+    rts = programmed_rts(carbons) + rng.normal(0.0, 0.5, carbons.size)
+    spectra = [alkane_spectrum(int(c)) for c in carbons]
+    sn = list(rng.uniform(200.0, 400.0, carbons.size))
+    others = [contaminant_spectrum(i, 7)[1] for i in range(60)]
+    other_rts = list(rng.uniform(rts[0] - 30.0, rts[-1] + 30.0, len(others)))
+    satellites = [{mz: 0.3 * v for mz, v in without_molecular_ion(int(c)).items()} for c in carbons[::3]]
+    table_rts = list(rts) + other_rts + list(rts[::3] + 1.5)
+    table = peaks_table(table_rts, spectra + others + satellites).assign(
+        sn=sn + list(rng.uniform(30.0, 400.0, len(others))) + [60.0] * len(satellites)
+    )
+    found = find_ladder(table.sample(frac=1.0, random_state=1), RiParams(first_carbon=10, last_carbon=30))
+    assert found["carbon"].tolist() == carbons.tolist()
+    assert found["rt"].to_numpy() == pytest.approx(rts)
+
+
+def test_missing_markers_are_named_and_stop_the_study() -> None:
+    carbons = np.array([c for c in range(10, 25) if c not in (14, 15, 16, 17)])
+    rts = programmed_rts(np.arange(10, 25))[carbons - 10]
+    peaks = peaks_table(list(rts) + [700.0], [alkane_spectrum(int(c)) for c in carbons] + [TMS])
+    sheet = pd.DataFrame({"batch": ["1", "1"], "injection_order": [1, 2], "type": ["alkane", "sample"]}, index=pd.Index(["lad", "s1"], name="sample"))
+    params = RiParams(first_carbon=10, last_carbon=24)
+    with pytest.raises(GcmsflowError, match=r"lad.tsv: 4 alkanes markers not found \(C14, C15, C16, C17\); more than ri.max_missing = 3"):
+        study_calibration(sheet, {"lad": ("lad.tsv", peaks)}, params)
+    calibration = study_calibration(sheet, {"lad": ("lad.tsv", peaks)}, RiParams(first_carbon=10, last_carbon=24, max_missing=4))
+    assert calibration.table["carbon"].tolist() == carbons.tolist()
+    assert any("missing C14, C15, C16, C17" in w for w in calibration.warnings)
 
 
 def test_fame_ladder_with_a_missing_marker() -> None:
     carbons = np.array(sorted(FAME_RI))
     rts = programmed_rts(carbons)
     keep = carbons != 14
-    table = find_ladder(peaks_table(list(rts[keep]) + [650.0], [FAME] * int(keep.sum()) + [ALKANE]), RiParams(markers="fames", fame_ri=FAME_RI))
+    spectra = [fame_spectrum(int(c)) for c in carbons[keep]]
+    table = find_ladder(peaks_table(list(rts[keep]) + [650.0], spectra + [ALKANE]), RiParams(markers="fames", fame_ri=FAME_RI))
     assert table["carbon"].tolist() == [8, 9, 10, 12, 16, 18, 20]
     assert table["ri"].tolist() == [FAME_RI[c] for c in (8, 9, 10, 12, 16, 18, 20)]
 
@@ -153,7 +200,7 @@ def test_cli_ri_per_batch_with_warning(tmp_path, capsys) -> None:
     for name, drop, shift in (("lad1", [], 0.0), ("lad2", [15], 4.0)):
         keep = ~np.isin(carbons, drop)
         path = tmp_path / f"{name}.tsv"
-        peaks_table(list(rts[keep] + shift), [ALKANE] * int(keep.sum())).to_csv(path, sep="\t", index=False)
+        peaks_table(list(rts[keep] + shift), [alkane_spectrum(int(c)) for c in carbons[keep]]).to_csv(path, sep="\t", index=False)
         peaks.append(str(path))
     out, qc = tmp_path / "calibration.tsv", tmp_path / "qc.tsv"
     args = ["ri", "--samples", str(sheet), "--peaks", *peaks, "--output", str(out), "--qc", str(qc), "--options", '{"last_carbon": 20}']
@@ -162,3 +209,10 @@ def test_cli_ri_per_batch_with_warning(tmp_path, capsys) -> None:
     table = pd.read_csv(qc, sep="\t")
     assert table.groupby("batch")["status"].apply(lambda s: (s == "missing").sum()).tolist() == [0, 1]
     assert "C15" in ri_summary(table) and "Warning" in ri_summary(table)
+
+
+def test_molecular_ions_place_a_ladder_that_starts_late() -> None:
+    """C10 and C11 are absent from the run: the molecular ions (m/z 170, 184 ...) say the first peak is C12."""
+    carbons = np.arange(12, 21)
+    table = find_ladder(peaks_table(list(programmed_rts(carbons)), [alkane_spectrum(int(c)) for c in carbons]), RiParams(first_carbon=10, last_carbon=20))
+    assert table["carbon"].tolist() == carbons.tolist()

@@ -21,9 +21,13 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "import": ("per_run:run_import", "import a raw run into a scan cube (.npz)", ("input", "output")),
     "detect": ("per_run:run_detect", "detect and deconvolute components of one run", ("input", "output", "msp?")),
     "ri": ("features:run_ri", "build per-batch RI calibrations from ladder-run peaks (or a marker RT table), with ladder QC", ("samples", "peaks*", "output", "qc")),
-    "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp")),
+    "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp", "corrections")),
     "gapfill": ("features:run_gapfill", "re-integrate missing feature cells", ("table", "members", "cubes+", "output", "filled")),
-    "annotate": ("annotation:run_annotate", "match feature spectra against a library, with target-decoy false-annotation rates", ("features", "library", "output", "hits", "confidence", "named")),
+    "annotate": (
+        "annotation:run_annotate",
+        "match feature spectra against a library, with target-decoy false-annotation rates",
+        ("features", "library", "output", "hits", "confidence", "named", "internal-standard?", "standard-qc?"),
+    ),
     "normalize": (
         "quantities:run_normalize",
         "filter, drift-correct, normalise, impute and log2-transform the feature table",
@@ -41,7 +45,8 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "summary": (
         "outputs:run_summary",
         "write the report's methods and summary page",
-        ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation", "stats+", "models+", "output"),
+        ("provenance", "confidence", "precision", "drift", "filters", "blank-filter", "imputed", "ladder-qc", "replicates", "separation",
+         "stats+", "models+", "output", "internal-standard?", "cubes*"),
     ),
     "trace": (
         "tracing:run_trace",
@@ -55,7 +60,17 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "quant-plots": ("quantification:run_quant_plots", "draw the calibration curves and concentration box plots", ("samples", "calibration", "levels", "concentrations", "biomass", "curves", "boxes")),
     "trace-plots": ("figures:run_trace_plots", "draw the stacked isotopologue bars of the traced fragments", ("samples", "isotopologues", "output")),
-    "plots": ("figures:run_plots", "draw the report figures", ("samples", "ladder-qc", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir")),
+    "design": ("designs:run_design", "fit one study design: moderated t per contrast, moderated F per F-test (limma lmFit/eBayes)", ("abundance", "annotations", "samples", "outdir")),
+    "design-plots": (
+        "designs:run_design_plots",
+        "draw a design's matrix, volcano per contrast and trends of its top features",
+        ("samples", "abundance", "annotations", "matrix", "stats+", "ftests*", "highlight*", "outdir"),
+    ),
+    "plots": (
+        "figures:run_plots",
+        "draw the report figures",
+        ("samples", "ladder-qc", "corrections", "table", "drift-corrected", "abundance", "annotations", "cubes+", "stats+", "highlight*", "outdir"),
+    ),
 }
 # settings flags per subcommand: flag -> "module:Class" of the settings dataclass it fills
 SETTINGS: dict[str, dict[str, str]] = {
@@ -67,6 +82,8 @@ SETTINGS: dict[str, dict[str, str]] = {
     "annotate": {"options": "identify.params:MatchParams"},
     "trace": {"options": "tracing.fragments:TracingParams"},
     "quantify": {"options": "quantify.standards:QuantParams"},
+    "design": {"design": "stats.design_matrix:DesignSpec"},
+    "design-plots": {"design": "stats.design_matrix:DesignSpec"},
     "normalize": {"options": "stats.normalize:NormalizeParams", "drift-options": "stats.drift:DriftParams", "filter-options": "stats.filters:FilterParams"},
 }
 

@@ -3,17 +3,20 @@ import copy
 import json
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import update_config, validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from gcmsflow.core.errors import GcmsflowError  # noqa: E402
-from gcmsflow.core.samplesheet import check_contrasts, load_sheet, runs_of_type  # noqa: E402
+from gcmsflow.core.samplesheet import SAMPLE_ID, STUDY_TYPES, check_contrasts, load_sheet, runs_of_type  # noqa: E402
 from gcmsflow.quantify.standards import check_quantification  # noqa: E402
+from gcmsflow.stats.design_matrix import check_designs  # noqa: E402
 
 # Keys a --configfile leaves out take their value from the shipped config/config.yaml.
 with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
@@ -27,12 +30,15 @@ try:
     check_quantification(config["quantification"], SHEET, config["samples"])
 except GcmsflowError as err:
     raise WorkflowError(f"sample sheet check failed: {err}")
-validate(SHEET.drop(columns="path"), "../../config/schemas/samples.schema.yaml")
+try:
+    check_designs(SHEET, config["designs"], source="config: designs")
+except GcmsflowError as err:
+    raise WorkflowError(f"design check failed: {err}")
 
 # The command that started the run, for results/provenance.json.
 COMMAND_LINE = shlex.join(sys.argv)
 
-STUDY_RUNS = runs_of_type(SHEET, "sample", "qc", "blank")
+STUDY_RUNS = runs_of_type(SHEET, *STUDY_TYPES)
 ALKANE_RUNS = runs_of_type(SHEET, "alkane")
 CONTRASTS = {c["name"]: c for c in config["contrasts"]}
 TRACING_OUTPUTS = (
@@ -57,7 +63,7 @@ CLUSTER = {
 
 
 wildcard_constraints:
-    sample="[A-Za-z0-9][A-Za-z0-9_.-]*",
+    sample=SAMPLE_ID.pattern.strip("^$"),
     contrast="[A-Za-z0-9_.-]+",
 
 
@@ -68,6 +74,54 @@ def raw_file(wildcards):
 def options(stage, **extra):
     """A stage's config block as one shell-quoted JSON argument."""
     return shlex.quote(json.dumps({**config.get(stage, {}), **extra}, sort_keys=True))
+
+
+def put_gcmsflow_on_path():
+    """Jobs find `gcmsflow` without an activated environment: the folder of the Python running Snakemake
+    (a venv's bin/) goes first on their PATH when it holds gcmsflow; else PATH must (under --sdm conda the
+    env's own comes first). Stops before any job, saying how, when there is none."""
+    beside = Path(sys.executable).parent
+    if (beside / "gcmsflow").is_file():
+        os.environ["PATH"] = os.pathsep.join([str(beside), os.environ.get("PATH", "")])
+    elif (
+        shutil.which("gcmsflow") is None
+        and DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method
+    ):
+        raise WorkflowError(
+            f"gcmsflow not found beside {sys.executable} nor on PATH: run `make venv` and start "
+            "`.venv/bin/snakemake` (or `source .venv/bin/activate` first)"
+        )
+
+
+# The jobs' PATH (see put_gcmsflow_on_path below) is an environment variable the workflow relies on.
+envvars:
+    "PATH",
+
+
+put_gcmsflow_on_path()
+
+
+def job_resources(mem_mb, runtime):
+    """A rule's resources: memory (MB) and runtime (minutes), each a number or a (base, per input MB) pair
+    (see scaled_by_input), plus the SLURM partition and account."""
+    amounts = {
+        name: scaled_by_input(*value) if isinstance(value, tuple) else value
+        for name, value in (("mem_mb", mem_mb), ("runtime", runtime))
+    }
+    return {**amounts, **CLUSTER}
+
+
+def contrast_params(level):
+    """The differential rules' params: a contrast's groups, its test and covariates (the `differential:`
+    defaults unless the contrast names its own), and what the rows are (features, metabolites, fragments)."""
+    settings = config["differential"]
+    return {
+        "case": lambda wc: CONTRASTS[wc.contrast]["case"],
+        "control": lambda wc: CONTRASTS[wc.contrast]["control"],
+        "test": lambda wc: CONTRASTS[wc.contrast].get("test", settings["test"]),
+        "covariates": lambda wc: shlex.join(CONTRASTS[wc.contrast].get("covariates", settings["covariates"])),
+        "level": level,
+    }
 
 
 def scaled_by_input(base, per_input_mb):

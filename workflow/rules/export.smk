@@ -10,17 +10,14 @@ rule mztab:
         library=config["library"],
     output:
         "results/export/study.mztab",
-    benchmark:
-        "results/benchmarks/mztab.tsv"
     log:
         "results/logs/export/mztab.log",
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 5),
-        runtime=scaled_by_input(5, 0.1),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/mztab.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 5), runtime=(5, 0.1)),
     shell:
         "gcmsflow mztab --table {input.table:q} --abundance {input.abundance:q} --annotations {input.annotations:q}"
         " --samples {input.samples:q} --library {input.library:q} --output {output:q} 2> {log:q}"
@@ -33,20 +30,17 @@ rule provenance:
         runs=SHEET["path"].tolist(),
     output:
         "results/provenance.json",
-    benchmark:
-        "results/benchmarks/provenance.tsv"
     log:
         "results/logs/export/provenance.log",
+    benchmark:
+        "results/benchmarks/provenance.tsv"
+    conda:
+        "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=1000, runtime=(5, 0.01)),
     params:
         config=shlex.quote(json.dumps(config, sort_keys=True)),
         command=shlex.quote(COMMAND_LINE),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=scaled_by_input(5, 0.01),
-        **CLUSTER,
-    conda:
-        "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow provenance --samples {input.samples:q} --library {input.library:q} --config-json {params.config}"
         " --command {params.command} --output {output:q} 2> {log:q}"
@@ -62,25 +56,25 @@ rule summary:
         blanks="results/qc/blank_filter.tsv",
         imputed="results/qc/imputed.tsv",
         ladder_qc="results/ri/ladder_qc.tsv",
+        standard="results/qc/internal_standard.tsv",
         replicates="results/qc/replicates.tsv",
         separation="results/qc/pca_separation.tsv",
         stats=expand("results/stats/{contrast}.tsv", contrast=CONTRASTS),
         models=expand("results/stats/{contrast}.model.tsv", contrast=CONTRASTS),
+        cubes=expand("results/import/{sample}.npz", sample=STUDY_RUNS + ALKANE_RUNS),
     output:
         report("results/summary.html", caption="../report/summary.rst", category="Methods and summary"),
-    benchmark:
-        "results/benchmarks/summary.tsv"
     log:
         "results/logs/export/summary.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/summary.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=1000, runtime=5),
     shell:
         "gcmsflow summary --provenance {input.provenance:q} --confidence {input.confidence:q} --precision {input.precision:q} --drift {input.drift:q}"
         " --filters {input.filters:q} --blank-filter {input.blanks:q} --imputed {input.imputed:q} --stats {input.stats:q}"
         " --models {input.models:q} --ladder-qc {input.ladder_qc:q} --replicates {input.replicates:q}"
-        " --separation {input.separation:q} --output {output:q} 2> {log:q}"
+        " --separation {input.separation:q} --internal-standard {input.standard:q} --cubes {input.cubes:q}"
+        " --output {output:q} 2> {log:q}"

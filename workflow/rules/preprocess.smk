@@ -8,17 +8,14 @@ rule import_run:
         cube="results/import/{sample}.npz",
     log:
         "results/logs/import/{sample}.log",
-    params:
-        options=options("import"),
     group:
         "per_run"
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(500, 30),
-        runtime=scaled_by_input(5, 0.05),
-        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(500, 30), runtime=(5, 0.05)),
+    params:
+        options=options("import"),
     shell:
         "gcmsflow import --input {input.raw:q} --output {output.cube:q} --options {params.options} 2> {log:q}"
 
@@ -31,16 +28,13 @@ rule detect:
         msp="results/peaks/{sample}.msp",
     log:
         "results/logs/detect/{sample}.log",
-    params:
-        options=options("detect"),
     group:
         "per_run"
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(500, 6),
-        runtime=scaled_by_input(5, 0.02),
-        **CLUSTER,
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(500, 6), runtime=(5, 0.02)),
+    params:
+        options=options("detect"),
     shell:
         "gcmsflow detect --input {input.cube:q} --output {output.peaks:q} --msp {output.msp:q} --options {params.options} 2> {log:q}"

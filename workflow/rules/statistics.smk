@@ -14,22 +14,21 @@ rule normalize:
         blanks="results/qc/blank_filter.tsv",
         drift="results/qc/drift.tsv",
         filters="results/qc/filters.tsv",
-        precision=report("results/qc/qc_precision.tsv", caption="../report/qc_precision.rst", category="Quality control"),
-    benchmark:
-        "results/benchmarks/normalize.tsv"
+        precision=report(
+            "results/qc/qc_precision.tsv", caption="../report/qc_precision.rst", category="Quality control"
+        ),
     log:
         "results/logs/normalize/normalize.log",
+    benchmark:
+        "results/benchmarks/normalize.tsv"
+    conda:
+        "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 20), runtime=(5, 0.1)),
     params:
         options=options("normalize", internal_standard=config["internal_standard"]),
         drift=options("drift"),
         filters=options("filters"),
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 20),
-        runtime=scaled_by_input(5, 0.1),
-        **CLUSTER,
-    conda:
-        "../../envs/gcmsflow.yaml"
     shell:
         "gcmsflow normalize --table {input.table:q} --annotations {input.annotations:q} --samples {input.samples:q}"
         " --output {output.abundance:q} --drift-corrected {output.drift_corrected:q} --factors {output.factors:q}"
@@ -47,17 +46,14 @@ rule metabolites:
             "results/metabolites/metabolite_table.tsv", caption="../report/metabolites.rst", category="Annotation"
         ),
         abundance="results/metabolites/abundance.tsv",
-    benchmark:
-        "results/benchmarks/metabolites.tsv"
     log:
         "results/logs/metabolites/metabolites.log",
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 20),
-        runtime=scaled_by_input(5, 0.1),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/metabolites.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 20), runtime=(5, 0.1)),
     shell:
         "gcmsflow metabolites --annotations {input.annotations:q} --abundance {input.abundance:q}"
         " --output {output.table:q} --abundance-output {output.abundance:q} 2> {log:q}"
@@ -71,17 +67,14 @@ rule replicates:
     output:
         table=report("results/qc/replicates.tsv", caption="../report/replicates.rst", category="Quality control"),
         separation="results/qc/pca_separation.tsv",
-    benchmark:
-        "results/benchmarks/replicates.tsv"
     log:
         "results/logs/replicates/replicates.log",
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 20),
-        runtime=scaled_by_input(5, 0.1),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/replicates.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 20), runtime=(5, 0.1)),
     shell:
         "gcmsflow replicates --aligned {input.aligned:q} --abundance {input.abundance:q} --samples {input.samples:q}"
         " --output {output.table:q} --separation {output.separation:q} 2> {log:q}"
@@ -94,32 +87,28 @@ rule differential:
         samples=config["samples"],
         drift="results/qc/drift.tsv",
     output:
-        model=report("results/stats/{contrast}.model.tsv", caption="../report/model.rst", category="Differential abundance", labels={"contrast": "{contrast} model"}),
+        model=report(
+            "results/stats/{contrast}.model.tsv",
+            caption="../report/model.rst",
+            category="Differential abundance",
+            labels={"contrast": "{contrast} model"},
+        ),
         stats=report(
             "results/stats/{contrast}.tsv",
             caption="../report/stats.rst",
             category="Differential abundance",
             labels={"contrast": "{contrast}"},
         ),
-    benchmark:
-        "results/benchmarks/differential_{contrast}.tsv"
     log:
         "results/logs/differential/{contrast}.log",
-    params:
-        case=lambda wc: CONTRASTS[wc.contrast]["case"],
-        control=lambda wc: CONTRASTS[wc.contrast]["control"],
-        test=lambda wc: CONTRASTS[wc.contrast].get("test", config["differential"]["test"]),
-        covariates=lambda wc: " ".join(
-            shlex.quote(c) for c in CONTRASTS[wc.contrast].get("covariates", config["differential"]["covariates"])
-        ),
-        level="features",
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 20),
-        runtime=scaled_by_input(5, 0.1),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/differential_{contrast}.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 20), runtime=(5, 0.1)),
+    params:
+        **contrast_params("features"),
     shell:
         "gcmsflow differential --abundance {input.abundance:q} --annotations {input.annotations:q} --samples {input.samples:q}"
         " --drift {input.drift:q} --contrast {wildcards.contrast} --case {params.case:q} --control {params.control:q}"
@@ -142,24 +131,19 @@ use rule differential as differential_metabolites with:
             category="Differential abundance",
             labels={"contrast": "{contrast} metabolites"},
         ),
-    benchmark:
-        "results/benchmarks/differential_metabolites_{contrast}.tsv"
     log:
         "results/logs/differential/metabolites_{contrast}.log",
+    benchmark:
+        "results/benchmarks/differential_metabolites_{contrast}.tsv"
     params:
-        case=lambda wc: CONTRASTS[wc.contrast]["case"],
-        control=lambda wc: CONTRASTS[wc.contrast]["control"],
-        test=lambda wc: CONTRASTS[wc.contrast].get("test", config["differential"]["test"]),
-        covariates=lambda wc: " ".join(
-            shlex.quote(c) for c in CONTRASTS[wc.contrast].get("covariates", config["differential"]["covariates"])
-        ),
-        level="metabolites",
+        **contrast_params("metabolites"),
 
 
 rule plots:
     input:
         samples=config["samples"],
         ladder_qc="results/ri/ladder_qc.tsv",
+        corrections="results/qc/retention_correction.tsv",
         table="results/features/feature_table.tsv",
         drift_corrected="results/normalized/drift_corrected.tsv",
         abundance="results/normalized/abundance.tsv",
@@ -169,6 +153,11 @@ rule plots:
     output:
         tic=report("results/plots/tic_overlay.png", caption="../report/tic_overlay.rst", category="Quality control"),
         ladder=report("results/plots/ri_ladder.png", caption="../report/ri_ladder.rst", category="Retention index"),
+        warp=report(
+            "results/plots/retention_correction.png",
+            caption="../report/retention_correction_plot.rst",
+            category="Retention index",
+        ),
         drift=report("results/plots/qc_drift.png", caption="../report/qc_drift.rst", category="Quality control"),
         pca=report("results/plots/pca_scores.png", caption="../report/pca.rst", category="Quality control"),
         volcano=report(
@@ -186,24 +175,21 @@ rule plots:
         ),
         svg=expand(
             "results/plots/{figure}.svg",
-            figure=["tic_overlay", "ri_ladder", "qc_drift", "pca_scores", "highlights"]
+            figure=["tic_overlay", "ri_ladder", "retention_correction", "qc_drift", "pca_scores", "highlights"]
             + [f"{kind}_{contrast}" for kind in ("volcano", "heatmap") for contrast in CONTRASTS],
         ),
-    benchmark:
-        "results/benchmarks/plots.tsv"
     log:
         "results/logs/plots/plots.log",
-    params:
-        highlight=" ".join(shlex.quote(h) for h in config["plots"]["highlight"]),
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 2),
-        runtime=scaled_by_input(10, 0.1),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/plots.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 2), runtime=(10, 0.1)),
+    params:
+        highlight=" ".join(shlex.quote(h) for h in config["plots"]["highlight"]),
     shell:
-        "gcmsflow plots --samples {input.samples:q} --ladder-qc {input.ladder_qc:q} --table {input.table:q}"
+        "gcmsflow plots --samples {input.samples:q} --ladder-qc {input.ladder_qc:q} --corrections {input.corrections:q} --table {input.table:q}"
         " --drift-corrected {input.drift_corrected:q} --abundance {input.abundance:q}"
         " --annotations {input.annotations:q} --stats {input.stats:q} --cubes {input.cubes:q}"
         " --highlight {params.highlight} --outdir results/plots 2> {log:q}"

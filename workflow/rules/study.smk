@@ -17,19 +17,16 @@ rule ri_calibrate:
             caption="../report/ladder_qc.rst",
             category="Retention index",
         ),
-    benchmark:
-        "results/benchmarks/ri_calibrate.tsv"
     log:
         "results/logs/ri/calibration.log",
-    params:
-        options=options("ri"),
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(500, 50),
-        runtime=scaled_by_input(5, 0.5),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/ri_calibrate.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(500, 50), runtime=(5, 0.5)),
+    params:
+        options=options("ri"),
     shell:
         "gcmsflow ri --samples {input.samples:q} --peaks {input.peaks:q} --output {output.calibration:q} --qc {output.qc:q}"
         " --options {params.options} 2> {log:q}"
@@ -44,22 +41,25 @@ rule align:
         table="results/features/aligned.tsv",
         members="results/features/members.tsv",
         msp="results/features/features.msp",
-    benchmark:
-        "results/benchmarks/align.tsv"
+        corrections=report(
+            "results/qc/retention_correction.tsv",
+            caption="../report/retention_correction.rst",
+            category="Quality control",
+        ),
     log:
         "results/logs/align/align.log",
-    params:
-        options=options("align"),
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 20),
-        runtime=scaled_by_input(10, 0.2),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/align.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 20), runtime=(10, 0.2)),
+    params:
+        options=options("align"),
     shell:
         "gcmsflow align --samples {input.samples:q} --calibration {input.calibration:q} --peaks {input.peaks:q}"
-        " --output {output.table:q} --members {output.members:q} --msp {output.msp:q} --options {params.options} 2> {log:q}"
+        " --output {output.table:q} --members {output.members:q} --msp {output.msp:q} --corrections {output.corrections:q}"
+        " --options {params.options} 2> {log:q}"
 
 
 rule gapfill:
@@ -74,19 +74,16 @@ rule gapfill:
             category="Features",
         ),
         filled="results/features/filled.tsv",
-    benchmark:
-        "results/benchmarks/gapfill.tsv"
     log:
         "results/logs/gapfill/gapfill.log",
-    params:
-        options=options("detect"),
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 0.1),
-        runtime=scaled_by_input(10, 0.01),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/gapfill.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 0.1), runtime=(10, 0.01)),
+    params:
+        options=options("detect"),
     shell:
         "gcmsflow gapfill --table {input.table:q} --members {input.members:q} --cubes {input.cubes:q}"
         " --output {output.table:q} --filled {output.filled:q} --options {params.options} 2> {log:q}"
@@ -105,20 +102,20 @@ rule annotate:
         hits="results/annotation/hits.tsv",
         confidence="results/annotation/confidence.tsv",
         named=report("results/annotation/named.tsv", caption="../report/named.rst", category="Annotation"),
-    benchmark:
-        "results/benchmarks/annotate.tsv"
+        standard="results/qc/internal_standard.tsv",
     log:
         "results/logs/annotate/annotate.log",
-    params:
-        options=options("annotate"),
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(2000, 20),
-        runtime=scaled_by_input(10, 0.05),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/annotate.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(2000, 20), runtime=(10, 0.05)),
+    params:
+        options=options("annotate"),
+        standard=config["internal_standard"] or "",
     shell:
         "gcmsflow annotate --features {input.features:q} --library {input.library:q}"
         " --output {output.annotations:q} --hits {output.hits:q} --confidence {output.confidence:q}"
-        " --named {output.named:q} --options {params.options} 2> {log:q}"
+        " --named {output.named:q} --internal-standard={params.standard:q} --standard-qc {output.standard:q}"
+        " --options {params.options} 2> {log:q}"

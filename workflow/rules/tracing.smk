@@ -11,23 +11,22 @@ rule trace:
         features="results/features/features.msp",
         cubes=expand("results/import/{sample}.npz", sample=STUDY_RUNS),
     output:
-        isotopologues=report("results/tracing/isotopologues.tsv", caption="../report/isotopologues.rst", category="Tracing"),
+        isotopologues=report(
+            "results/tracing/isotopologues.tsv", caption="../report/isotopologues.rst", category="Tracing"
+        ),
         enrichment=report("results/tracing/enrichment.tsv", caption="../report/enrichment.rst", category="Tracing"),
         matrix="results/tracing/enrichment_matrix.tsv",
         fragments="results/tracing/fragments.tsv",
-    benchmark:
-        "results/benchmarks/trace.tsv"
     log:
         "results/logs/tracing/trace.log",
-    params:
-        options=options("tracing"),
-    threads: 1
-    resources:
-        mem_mb=scaled_by_input(1000, 0.1),
-        runtime=scaled_by_input(10, 0.01),
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/trace.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(1000, 0.1), runtime=(10, 0.01)),
+    params:
+        options=options("tracing"),
     shell:
         "gcmsflow trace --samples {input.samples:q} --table {input.table:q} --members {input.members:q}"
         " --annotations {input.annotations:q} --features {input.features:q} --cubes {input.cubes:q}"
@@ -49,18 +48,12 @@ use rule differential as trace_differential with:
             category="Tracing",
             labels={"contrast": "{contrast} fractional enrichment"},
         ),
-    benchmark:
-        "results/benchmarks/trace_differential_{contrast}.tsv"
     log:
         "results/logs/tracing/differential_{contrast}.log",
+    benchmark:
+        "results/benchmarks/trace_differential_{contrast}.tsv"
     params:
-        case=lambda wc: CONTRASTS[wc.contrast]["case"],
-        control=lambda wc: CONTRASTS[wc.contrast]["control"],
-        test=lambda wc: CONTRASTS[wc.contrast].get("test", config["differential"]["test"]),
-        covariates=lambda wc: " ".join(
-            shlex.quote(c) for c in CONTRASTS[wc.contrast].get("covariates", config["differential"]["covariates"])
-        ),
-        level="fragments",
+        **contrast_params("fragments"),
 
 
 rule trace_plots:
@@ -69,16 +62,13 @@ rule trace_plots:
         isotopologues="results/tracing/isotopologues.tsv",
     output:
         report("results/plots/isotopologues.png", caption="../report/isotopologue_plot.rst", category="Tracing"),
-    benchmark:
-        "results/benchmarks/trace_plots.tsv"
     log:
         "results/logs/tracing/plots.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-        **CLUSTER,
+    benchmark:
+        "results/benchmarks/trace_plots.tsv"
     conda:
         "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=1000, runtime=5),
     shell:
         "gcmsflow trace-plots --samples {input.samples:q} --isotopologues {input.isotopologues:q} --output {output:q} 2> {log:q}"

@@ -28,6 +28,11 @@ def settings_from_json(text: str, cls: type[T], source: str = "--options", base:
         values = dict(json.loads(text) or {}) if text else {}
     except (json.JSONDecodeError, TypeError, ValueError) as err:
         raise GcmsflowError(source, f"not a JSON object ({err})") from None
+    return settings_from_mapping(values, cls, source, base)
+
+
+def settings_from_mapping(values: dict[str, Any], cls: type[T], source: str = "config", base: T | None = None) -> T:
+    """Settings dataclass ``cls`` from a mapping (a config block), as :func:`settings_from_json` does."""
     known = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(set(values) - set(known))
     if unknown:

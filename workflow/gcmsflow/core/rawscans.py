@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,11 +17,15 @@ class RawScans:
     mass: np.ndarray
     intensity: np.ndarray
     instrument: str = ""
+    acquisition: dict[str, str] = field(default_factory=dict)  # what the file says of how it was acquired (ionization, ...)
 
     @classmethod
-    def in_scan_order(cls, times_s: np.ndarray, point_count: np.ndarray, mass: np.ndarray, intensity: np.ndarray, instrument: str = "") -> RawScans:
+    def in_scan_order(
+        cls, times_s: np.ndarray, point_count: np.ndarray, mass: np.ndarray, intensity: np.ndarray, instrument: str = "",
+        acquisition: dict[str, str] | None = None,
+    ) -> RawScans:
         """Point lists stored scan after scan: each scan's first point follows the previous scan's last."""
-        return cls(times_s, scan_starts(point_count), point_count, mass, intensity, instrument)
+        return cls(times_s, scan_starts(point_count), point_count, mass, intensity, instrument, dict(acquisition or {}))
 
 
 def scan_starts(point_count: np.ndarray) -> np.ndarray:

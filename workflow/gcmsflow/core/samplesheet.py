@@ -1,9 +1,14 @@
-"""Sample sheet: read, check row by row with messages naming row and column, resolve file paths."""
+"""Sample sheet: read, check row by row with messages naming row and column, resolve file paths.
+
+The one place the sheet's rules live (columns, run types, sample ids, optional groups); the Snakefile,
+the stages and config/schemas/samples.schema.yaml (documentation, checked against these) use them.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -13,9 +18,12 @@ from .tables import read_tsv
 
 COLUMNS = ("sample", "file", "group", "type", "batch", "injection_order")
 TYPES = ("sample", "qc", "blank", "alkane", "calibrant", "medium_blank")
+STUDY_TYPES = ("sample", "qc", "blank")  # runs aligned into the feature table (ladder runs only calibrate RI)
+GROUPLESS_TYPES = ("qc", "blank", "alkane")  # a group means nothing for these: an empty cell reads as the type
 # optional columns: a calibrant's ``level`` (required for calibrants), biomass per run, and what was extracted
 BIOMASS_COLUMNS = ("cells", "protein_ug", "volume_ul")
 MATRICES = ("cells", "medium")
+OPTIONAL_COLUMNS = ("level", *BIOMASS_COLUMNS, "matrix")  # checked when present (the schema documents them too)
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -24,6 +32,7 @@ def load_sheet(path: str | os.PathLike, check_files: bool = False) -> pd.DataFra
 
     ``check_files``: also require every raw file to exist (done once when the workflow starts, not in every job).
 
+    ``group`` may be empty for rows of a type in ``GROUPLESS_TYPES``; it then reads as the type.
     Raises :class:`GcmsflowError` naming the row (1 = first data row) and column of the first problem.
     """
     path = Path(path)
@@ -36,8 +45,8 @@ def load_sheet(path: str | os.PathLike, check_files: bool = False) -> pd.DataFra
             return GcmsflowError(path, f"row {row}, column '{column}': {cause}")
 
         for column in COLUMNS:
-            if pd.isna(getattr(record, column)) or str(getattr(record, column)).strip() == "":
-                raise fail(column, "empty cell")
+            if _empty(getattr(record, column)) and not (column == "group" and str(record.type) in GROUPLESS_TYPES):
+                raise fail(column, "empty cell" + (" (a group is needed for rows of type sample)" if column == "group" else ""))
         if not SAMPLE_ID.match(record.sample):
             raise fail("sample", f"'{record.sample}' may hold only letters, digits, '_', '.', '-'")
         if record.sample in seen:
@@ -51,9 +60,11 @@ def load_sheet(path: str | os.PathLike, check_files: bool = False) -> pd.DataFra
             order = float(record.injection_order)
         except (TypeError, ValueError):
             raise fail("injection_order", f"'{record.injection_order}' is not a whole number") from None
-        if not order.is_integer():
-            raise fail("injection_order", f"'{record.injection_order}' is not a whole number")
+        if not order.is_integer() or order < 0:
+            raise fail("injection_order", f"'{record.injection_order}' is not a whole number of 0 or more")
         _check_optional(sheet.iloc[row - 1], fail)
+    sheet["group"] = [record_type if _empty(group) else group for group, record_type in zip(sheet["group"], sheet["type"])]
+    sheet["group"] = sheet["group"].astype("string")
     sheet["injection_order"] = sheet["injection_order"].astype(int)
     sheet["batch"] = sheet["batch"].astype(str)
     if "level" in sheet.columns:
@@ -61,6 +72,10 @@ def load_sheet(path: str | os.PathLike, check_files: bool = False) -> pd.DataFra
     sheet["path"] = [os.path.normpath(path.parent / f) for f in sheet["file"]]
     sheet.index = pd.Index(sheet["sample"].tolist())
     return sheet
+
+
+def _empty(value: object) -> bool:
+    return bool(pd.isna(value)) or str(value).strip() == ""
 
 
 def level_label(value: object) -> str:
@@ -99,7 +114,7 @@ def _check_optional(record: pd.Series, fail) -> None:
 
 def check_contrasts(sheet: pd.DataFrame, contrasts: list[dict], source: str = "config") -> None:
     """Every contrast's case and control groups must have at least one sample of type ``sample``."""
-    groups = set(sheet.loc[sheet["type"] == "sample", "group"])
+    groups = set(sheet.loc[runs_of_type(sheet, "sample"), "group"])
     for contrast in contrasts:
         for role in ("case", "control"):
             if contrast[role] not in groups:
@@ -110,7 +125,26 @@ def check_contrasts(sheet: pd.DataFrame, contrasts: list[dict], source: str = "c
                 )
 
 
-def runs_of_type(sheet: pd.DataFrame, *types: str) -> list[str]:
-    """Sample ids of the given types, in injection order."""
-    chosen = sheet[sheet["type"].isin(types)].sort_values(["injection_order", "sample"], kind="stable")
-    return chosen["sample"].tolist()
+def runs_of_type(sheet: pd.DataFrame, *types: str, among: Iterable[str] | None = None) -> list[str]:
+    """Sample ids of the given types (only those ``among`` the given names, when given), in injection order.
+
+    >>> sheet = pd.DataFrame({"sample": ["s1", "q1", "b1"], "type": ["sample", "qc", "blank"], "injection_order": [3, 1, 2]})
+    >>> runs_of_type(sheet, "sample", "qc"), runs_of_type(sheet, *TYPES, among=["s1", "b1"])
+    (['q1', 's1'], ['b1', 's1'])
+    """
+    chosen = sheet[sheet["type"].isin(types)]
+    if among is not None:
+        chosen = chosen[chosen["sample"].isin(set(among))]
+    return chosen.sort_values(["injection_order", "sample"], kind="stable")["sample"].tolist()
+
+
+def columns_of_type(sheet: pd.DataFrame, columns: Iterable[str], *types: str) -> list[str]:
+    """The ``columns`` (in their order) that are runs of the given types; other columns (``feature_id``, runs
+    the sheet does not list) are left out. ``sheet`` is indexed by sample.
+
+    >>> sheet = pd.DataFrame({"type": ["sample", "qc"]}, index=["s1", "q1"])
+    >>> columns_of_type(sheet, ["feature_id", "s1", "q1", "x9"], "sample", "qc")
+    ['s1', 'q1']
+    """
+    kinds = sheet["type"]
+    return [c for c in columns if c in kinds.index and kinds[c] in types]

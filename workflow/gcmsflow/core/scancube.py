@@ -55,6 +55,17 @@ def save_cube(cube: ScanCube, target: str | os.PathLike) -> None:
             )
 
 
+def load_metadata(path: str | os.PathLike) -> dict:
+    """Only the metadata of a cube written by :func:`save_cube` (the arrays are not read)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return json.loads(str(data["metadata"]))
+    except FileNotFoundError:
+        raise GcmsflowError(path, "scan cube not found (run the import step first)") from None
+    except (OSError, ValueError, KeyError) as err:
+        raise GcmsflowError(path, f"not a gcmsflow scan cube ({err})") from None
+
+
 def load_cube(path: str | os.PathLike) -> ScanCube:
     """Read a cube written by :func:`save_cube`."""
     try:

@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 
 from ..core.atomic import write_text
+from ..core.errors import GcmsflowError
 from ..core.tables import write_tsv
 from ..io.andi import write_andi
 from ..io.msp import write_msp
 from ..tracing.fragments import Fragment
 from .calibration import IS_NAME, IS_NMOL, N_LEVELS, calibrant_amounts, labelled_spike, level_amounts, standards_table, true_concentrations, with_calibrants
-from .labelling import compound_fragments, fragment_isotopologues, with_clusters
+from .labelling import LABELLING, compound_fragments, fragment_isotopologues, with_clusters
 from .library import DISTRACTORS, library_entries, library_name
 from .massbank import RealSpectrum, quant_ion, read_massbank
 from .runs import RUN_COLUMNS, BatchEffects, Contaminant, design_runs, near_lod_scale, rt_of_ri, simulate_run, true_amounts
@@ -101,6 +102,8 @@ def simulate_study(
     true amounts (``calibration.py``).
     """
     out = Path(out_dir)
+    if design.tracer and design.tracer not in LABELLING:
+        raise GcmsflowError("--tracer", f"the simulator models {', '.join(LABELLING)}, not '{design.tracer}'")
     compounds = load_compounds()
     sheet = with_calibrants(design_runs(design), design.seed) if calibration else design_runs(design)
     amounts = true_amounts(compounds, sheet, design.seed)

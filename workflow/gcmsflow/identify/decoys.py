@@ -74,9 +74,10 @@ def target_decoy_qvalues(
 
     ``target_score``/``decoy_score`` are each feature's best score against targets and decoys;
     ``target_passes``/``decoy_passes`` say whether that best hit meets the acceptance criteria, and a
-    feature passes when its winning hit does. Among passing features,
-    the false-annotation rate at score s is (decoy winners >= s) / (target winners >= s); a feature's
-    q-value is the smallest rate at which it is still accepted. NaN where a decoy wins or nothing passes.
+    feature passes when its winning hit does. Among passing features, the false-annotation rate at
+    score s is estimated conservatively as (decoy winners >= s, plus 1) / (target winners >= s) (the
+    finite-sample form of Barber & Candès 2015, "knockoff+"), so no short list is given a rate of 0; a
+    feature's q-value is the smallest rate at which it is still accepted. NaN where a decoy wins or nothing passes.
     """
     target_wins = target_score >= decoy_score
     winning = np.where(target_wins, target_score, decoy_score)
@@ -93,7 +94,7 @@ def target_decoy_qvalues(
     last = np.r_[scores[1:] != scores[:-1], True]
     tie_end = np.flatnonzero(last)
     group_end = tie_end[np.searchsorted(tie_end, np.arange(scores.size))]
-    fdr = np.minimum(decoys[group_end] / np.maximum(targets[group_end], 1), 1.0)
+    fdr = np.minimum((decoys[group_end] + 1) / np.maximum(targets[group_end], 1), 1.0)
     fdr = np.minimum.accumulate(fdr[::-1])[::-1]
     q[order] = np.where(target_wins[order], fdr, np.nan)
     return target_wins, passes, q

@@ -7,9 +7,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MatchParams:
-    """Scoring weights, acceptance thresholds (RI in index units), false-annotation rate and decoy settings."""
+    """Scoring weights, acceptance thresholds (RI in index units), false-annotation rate and decoy settings.
+
+    With fewer than ``min_candidates`` features passing the thresholds the target–decoy rate is not
+    estimable; names are then given only where the score reaches ``strict_min_score``. The mass check
+    (``mass_check_*``, see :mod:`masscheck`; ``mass_check_percent`` None switches it off) is one of the thresholds.
+    ``isolated_below``: a query ion with no neighbour at m/z +- 1 and under this fraction of the base
+    peak counts in the forward score only where the library entry has it (0: every ion counts);
+    see :func:`.search.isolated_ions`.
+    """
 
     mz_power: float = 3.0
+    isolated_below: float = 0.25
     intensity_power: float = 0.6
     ri_sigma: float = 15.0
     ri_window: float = 30.0
@@ -21,3 +30,8 @@ class MatchParams:
     column_class: str | None = "semi-standard non-polar"
     decoy_share: float = 0.5
     decoy_seed: int = 1
+    min_candidates: int = 20
+    strict_min_score: float = 0.8
+    mass_check_percent: float | None = 5.0
+    mass_check_window_mz: float = 20.0
+    mass_check_ratio: float = 0.15

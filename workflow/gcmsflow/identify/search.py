@@ -24,6 +24,33 @@ if TYPE_CHECKING:
 SCORE_KEYS = ("forward", "reverse", "matched", "delta", "has_ri", "combined")
 
 
+def isolated_ions(matrix: np.ndarray, below: float) -> np.ndarray:
+    """Mask of the isolated ions of dense unit-mass query spectra: present, with neither neighbour
+    (m/z - 1, m/z + 1) present and under ``below`` x the spectrum's base peak.
+
+    A fragment ion comes with its isotope peaks (13C, 29Si, 30Si); a single-scan noise spike at a
+    high m/z does not. Such an ion counts in a forward score only where the library spectrum has
+    it too, so that under the (m/z)^3 weighting one noise ion does not decide the score.
+
+    >>> isolated_ions(np.array([[0, 10.0, 1.0, 0, 0.5]]), 0.25).tolist()
+    [[False, False, False, False, True]]
+    """
+    matrix = np.asarray(matrix)
+    present = matrix > 0
+    neighbour = np.zeros_like(present)
+    neighbour[:, 1:] |= present[:, :-1]
+    neighbour[:, :-1] |= present[:, 1:]
+    return present & ~neighbour & (matrix < below * matrix.max(axis=1, keepdims=True))
+
+
+def _query_parts(queries: np.ndarray, params: MatchParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted queries, the squared norm of their supported ions and the squared weights of their isolated ions."""
+    q = weighted(queries, params.mz_power, params.intensity_power)
+    alone = isolated_ions(queries, params.isolated_below)
+    square = np.square(q, dtype=np.float64)
+    return q, np.where(alone, 0.0, square).sum(axis=1), np.where(alone, square, 0.0)
+
+
 def weighted(matrix: np.ndarray, mz_power: float, intensity_power: float) -> np.ndarray:
     """(m/z)^a x I^b weighting of dense unit-mass spectra (rows normalised to base 1 first), float32."""
     matrix = np.asarray(matrix, dtype=np.float32)
@@ -34,12 +61,15 @@ def weighted(matrix: np.ndarray, mz_power: float, intensity_power: float) -> np.
 
 
 def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) -> dict[str, np.ndarray]:
-    """Forward, reverse and matched-fraction scores of every query x library pair (all pairs, small sets)."""
-    q = weighted(queries, params.mz_power, params.intensity_power).astype(np.float64)
+    """Forward, reverse and matched-fraction scores of every query x library pair (all pairs, small sets).
+
+    The forward norm of a query counts its isolated ions (:func:`isolated_ions`) only where the entry has them."""
+    q, supported, alone = _query_parts(queries, params)
+    q = q.astype(np.float64)
     lib = weighted(library, params.mz_power, params.intensity_power).astype(np.float64)
     lib_mask = ((library >= 0.01 * library.max(axis=1, keepdims=True)) & (library > 0)).astype(np.float64)
     dot = q @ lib.T
-    q_norm = np.linalg.norm(q, axis=1)[:, None]
+    q_norm = np.sqrt(supported[:, None] + alone @ (library > 0).T.astype(np.float64))
     lib_norm = np.linalg.norm(lib, axis=1)[None, :]
     restricted = np.sqrt((q * q) @ lib_mask.T)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -71,12 +101,16 @@ def entry_stats(spectra: np.ndarray, params: MatchParams, lib_weighted: np.ndarr
 def forward_blocks(queries: np.ndarray, library: np.ndarray, params: MatchParams, chunk_rows: int = 20000):
     """Yield (first entry index, forward cosines queries x chunk, the chunk's EntryStats) in float32 chunks."""
     columns = np.flatnonzero((queries > 0).any(axis=0))
-    q = weighted(queries, params.mz_power, params.intensity_power)[:, columns]
-    q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), np.float32(1e-30))
+    q, supported, alone = _query_parts(queries, params)
+    q = q[:, columns]
+    lone = np.flatnonzero(alone.any(axis=0))
+    alone = alone[:, lone].astype(np.float32)
     for start in range(0, len(library), chunk_rows):
-        lib = weighted(library[start : start + chunk_rows], params.mz_power, params.intensity_power)
-        stats = entry_stats(library[start : start + chunk_rows], params, lib)
-        yield start, (q @ lib[:, columns].T) / np.maximum(stats.norm.astype(np.float32), np.float32(1e-30))[None, :], stats
+        chunk = library[start : start + chunk_rows]
+        lib = weighted(chunk, params.mz_power, params.intensity_power)
+        stats = entry_stats(chunk, params, lib)
+        q_norm = np.sqrt(supported.astype(np.float32)[:, None] + alone @ (np.asarray(chunk)[:, lone] > 0).T.astype(np.float32))
+        yield start, (q @ lib[:, columns].T) / np.maximum(q_norm * stats.norm.astype(np.float32)[None, :], np.float32(1e-30)), stats
 
 
 def forward_candidates(
@@ -122,8 +156,7 @@ def pair_scores(
         base, norm, n_ions = local.base[inverse], local.norm[inverse], local.n_ions[inverse]
     else:
         base, norm, n_ions = stats.base[entries], stats.norm[entries], stats.n_ions[entries]
-    q_all = weighted(queries, params.mz_power, params.intensity_power)
-    q_norm = np.linalg.norm(q_all.astype(np.float64), axis=1)
+    q_all, supported, alone = _query_parts(queries, params)
     mz_weight = np.arange(library.shape[1], dtype=np.float32) ** np.float32(params.mz_power)
     forward, reverse, matched = (np.zeros(len(rows)) for _ in range(3))
     order = np.argsort(rows, kind="stable")
@@ -137,8 +170,9 @@ def pair_scores(
         mask = (scaled >= 0.01) & (raw > 0)
         dot = lib @ q
         restricted = np.sqrt(mask @ (q * q))
+        q_norm = np.sqrt(supported[r] + (raw > 0) @ alone[r, columns])
         with np.errstate(divide="ignore", invalid="ignore"):
-            forward[idx] = np.where(q_norm[r] * norm[idx] > 0, dot / (q_norm[r] * norm[idx]), 0.0)
+            forward[idx] = np.where(q_norm * norm[idx] > 0, dot / (q_norm * norm[idx]), 0.0)
             reverse[idx] = np.clip(np.where(restricted * norm[idx] > 0, dot / (restricted * norm[idx]), 0.0), 0.0, 1.0)
         matched[idx] = mask.sum(axis=1) / np.maximum(n_ions[idx], 1)
     delta = query_ri[rows] - ri[entries]

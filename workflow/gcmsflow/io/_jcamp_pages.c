@@ -1,10 +1,12 @@
 /* One-pass reader for regular JCAMP-DX GC-MS pages (gcmsflow.jcamp's fast path).
  *
  * A regular file, from its first ##PAGE= line on, holds label lines ("##..."), blank lines and,
- * after a page's ##XYDATA= label up to the next label, data lines of numbers separated by blanks
- * or commas, read as x, y, x, y, ... (one or several pairs per line, as the page parser reads
- * them). Anything else (stray text, a second ##XYDATA= in a page, an odd number of values in a
- * page, a value that is not a plain decimal number) makes read_regular return None, and
+ * after a page's data label (##XYDATA=, or ##DATA TABLE= / ##PEAK TABLE= of the NTUPLES layout,
+ * whose value starts with "(XY..XY)") up to the next label, data lines of numbers separated by
+ * blanks, commas or semicolons, read as x, y, x, y, ... (one or several pairs per line, as the
+ * page parser reads them). Anything else (stray text, a second data label in a page, another data
+ * form, an odd number of values in a page, a value that is not a plain decimal number) makes
+ * read_regular return None, and
  * gcmsflow.jcamp reads the file with its page parser instead, which names the scan at fault.
  *
  * Numbers are converted exactly as Python's float() does (correctly rounded): decimals whose digits
@@ -110,6 +112,16 @@ static int starts_with(const char *s, const char *eol, const char *prefix) {
     return (size_t)(eol - s) >= len && memcmp(s, prefix, len) == 0;
 }
 
+/* Whether line [s, eol) is a data label; -1 when it is one whose form is not "(XY..XY)". */
+static int data_label(const char *s, const char *eol) {
+    const char *a, *b;
+    if (!starts_with(s, eol, "##XYDATA=") && !starts_with(s, eol, "##DATA TABLE=") && !starts_with(s, eol, "##PEAK TABLE=")) return 0;
+    label_value(s, eol, &a, &b);
+    return starts_with(a, b, "(XY..XY)") ? 1 : -1;
+}
+
+static int is_separator(char c) { return c == ' ' || c == '\t' || c == ',' || c == ';' || c == '\r'; }
+
 /* Whether the label name of line [s, eol) (before its '=') contains "RETENTION". */
 static int names_retention(const char *s, const char *eol) {
     const char *eq = memchr(s, '=', (size_t)(eol - s));
@@ -166,22 +178,22 @@ static int parse(const char *s, const char *limit, Output *out, PyThreadState **
                 label_value(s, eol, &page_a, &page_b);
                 rt_a = rt_b = NULL;
                 seen_data = 0;
-            } else if (starts_with(s, eol, "##XYDATA=")) {
-                if (seen_data || !out->n_pages) return 0;
+            } else if (data_label(s, eol)) {
+                if (seen_data || !out->n_pages || data_label(s, eol) < 0) return 0;
                 in_data = seen_data = 1;
             } else if (starts_with(s, eol, "##RETENTION_TIME=") && !seen_data) {
                 label_value(s, eol, &rt_a, &rt_b);
             }
             s = eol + 1;
-        } else if (in_data) { /* values separated by blanks or commas, paired across lines */
+        } else if (in_data) { /* values separated by blanks, commas or semicolons, paired across lines */
             const char *p = s;
             for (;;) {
-                while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r') p++;
+                while (is_separator(*p)) p++;
                 if (p >= limit || *p == '\n') break;
                 Number v = scan_number(p);
                 if (!v.end || !(v.exact || slow_value(p, &v, state))) return 0;
                 char next = *v.end;
-                if (!(next == ' ' || next == '\t' || next == ',' || next == '\r' || next == '\n' || v.end == limit)) return 0;
+                if (!(is_separator(next) || next == '\n' || v.end == limit)) return 0;
                 if (pending) {
                     if (out->n_points == out->point_capacity) return 0;
                     out->mass[out->n_points] = x;

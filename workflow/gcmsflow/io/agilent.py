@@ -17,7 +17,7 @@ def data_ms(folder: str | os.PathLike) -> Path:
     for child in sorted(folder.iterdir()):
         if child.name.upper() == "DATA.MS" and child.is_file():
             return child
-    raise GcmsflowError(folder, "Agilent .D folder without DATA.MS")
+    raise GcmsflowError(folder, "a folder without DATA.MS (give a raw file, or an Agilent .D folder)")
 
 
 def read_agilent(folder: str | os.PathLike) -> RawScans:
@@ -25,10 +25,12 @@ def read_agilent(folder: str | os.PathLike) -> RawScans:
     import rainbow
 
     target = data_ms(folder)
+    if target.stat().st_size == 0:
+        raise GcmsflowError(target, "file is empty")
     try:
         datafile = rainbow.read(str(folder)).get_file(target.name)
     except Exception as err:  # rainbow raises assorted errors on damaged binaries
-        raise GcmsflowError(target, f"not a readable Agilent DATA.MS ({type(err).__name__}: {err})") from None
+        raise GcmsflowError(target, f"not a readable Agilent DATA.MS, truncated or damaged ({type(err).__name__}: {err})") from None
     if datafile is None or datafile.data is None or datafile.data.size == 0:
         raise GcmsflowError(target, "DATA.MS holds no scans")
     data = np.asarray(datafile.data, dtype=np.float64)

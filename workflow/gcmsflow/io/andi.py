@@ -32,6 +32,26 @@ def _open(path: str):
         raise GcmsflowError(path, f"not a readable netCDF file ({err})") from None
 
 
+# acquisition key: the global attributes that may state it (ASTM E2077 names first)
+ACQUISITION_ATTRIBUTES = {
+    "ionization": ("test_ionization_mode", "ionization_mode"),
+    "inlet": ("test_ms_inlet", "ms_inlet"),
+    "separation": ("test_separation_type", "separation_type"),
+    "spectrum_type": ("experiment_type",),
+    "scan_function": ("test_scan_function", "scan_function"),
+}
+
+
+def _acquisition(nc) -> dict[str, str]:
+    """What the file's global attributes say of how the run was acquired."""
+    found = {}
+    for key, names in ACQUISITION_ATTRIBUTES.items():
+        values = [_text(getattr(nc, name, "")).strip() for name in names]
+        if any(values):
+            found[key] = next(v for v in values if v)
+    return found
+
+
 def _values(nc, name: str, path: str) -> np.ndarray:
     """A variable as float64 with its ``scale_factor`` applied (ANDI allows short or long integers)."""
     if name not in nc.variables:
@@ -50,6 +70,9 @@ def read_andi(path: str | os.PathLike) -> RawScans:
     path = str(path)
     nc = _open(path)
     try:
+        if "mass_values" not in nc.variables or "intensity_values" not in nc.variables:
+            if "ordinate_values" in nc.variables or "total_intensity" in nc.variables:
+                raise GcmsflowError(path, "a chromatogram without mass spectra (no mass_values/intensity_values: a TIC-only or ANDI chromatography file)")
         times = _values(nc, "scan_acquisition_time", path)
         units = _text(getattr(nc.variables["scan_acquisition_time"], "units", "")).strip().lower()
         if units.startswith("min"):
@@ -63,9 +86,10 @@ def read_andi(path: str | os.PathLike) -> RawScans:
             instrument = _text(getattr(nc, attr, "")).strip()
             if instrument:
                 break
+        acquisition = _acquisition(nc)
     finally:
         nc.close()
-    return RawScans(times, scan_index, point_count, mass, intensity, instrument)
+    return RawScans(times, scan_index, point_count, mass, intensity, instrument, acquisition)
 
 
 def write_andi(target: str | os.PathLike, raw: RawScans, title: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ import numpy as np
 from ..core.errors import GcmsflowError
 from ..core.rawscans import RawScans, scan_starts
 from ..core.scancube import ScanCube
+from .acquisition import check_acquisition, outside_share
 from .agilent import data_ms, read_agilent
 from .andi import read_andi
 from .jcamp import read_jcamp
@@ -36,15 +38,20 @@ NETCDF3_MAGIC = (b"CDF\x01", b"CDF\x02")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 GZIP_MAGIC = b"\x1f\x8b"
 READERS: dict[str, Callable[[str], RawScans]] = {"andi": read_andi, "mzml": read_mzml, "jcamp": read_jcamp, "agilent": read_agilent}
+OUTSIDE_WARNING = 0.2  # warn when more of a run's signal than this lies outside the kept m/z range
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ImportParams:
-    """Nominal m/z range kept and the bin offset: m/z x lands in bin floor(x + bin_offset)."""
+    """Nominal m/z range kept and the bin offset (m/z x lands in bin floor(x + bin_offset)); the scans and
+    the time span a run needs to count as chromatography."""
 
     mz_min: int = 50
     mz_max: int = 600
     bin_offset: float = 0.3
+    min_scans: int = 100
+    min_duration_s: float = 60.0
 
 
 def sniff_format(path: str | os.PathLike) -> str:
@@ -117,6 +124,10 @@ def validate_raw(raw: RawScans, path: str) -> None:
         if bad.size:
             scan = int(np.searchsorted(raw.scan_index, bad[0], side="right"))
             raise GcmsflowError(path, f"scan {scan}: negative or NaN {label} value ({values[bad[0]]})")
+    if not raw.point_count.any():
+        raise GcmsflowError(path, f"all {n} scans are empty (no m/z-intensity points): a chromatogram without mass spectra")
+    if not raw.intensity.any():
+        raise GcmsflowError(path, f"all {n} scans have zero intensity")
 
 
 def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) -> tuple[np.ndarray, np.ndarray]:
@@ -127,13 +138,7 @@ def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) ->
     identical results.
     """
     n_scans, n_mz = raw.times_s.size, mz_max - mz_min + 1
-    n_points = int(raw.point_count.sum())
-    offsets = scan_starts(raw.point_count)
-    if np.array_equal(raw.scan_index, offsets):  # points stored in scan order: no gather needed
-        mass, intensity = raw.mass[:n_points], raw.intensity[:n_points]
-    else:
-        take = np.arange(n_points) + np.repeat(raw.scan_index - offsets, raw.point_count)
-        mass, intensity = raw.mass[take], raw.intensity[take]
+    mass, intensity = scan_points(raw)
     axis = np.arange(mz_min, mz_max + 1, dtype=np.int32)
     if _unit_mass is not None and mass.dtype == intensity.dtype == np.float64:
         cube = np.zeros(n_scans * n_mz, dtype=np.float32)
@@ -141,6 +146,16 @@ def bin_unit_mass(raw: RawScans, mz_min: int, mz_max: int, bin_offset: float) ->
         if _unit_mass.bin_sorted(np.ascontiguousarray(mass), np.ascontiguousarray(intensity), counts, mz_min, n_mz, bin_offset, cube):
             return axis, cube.reshape(n_scans, n_mz)
     return axis, _bin_with_numpy(mass, intensity, raw.point_count, mz_min, n_mz, bin_offset).reshape(n_scans, n_mz)
+
+
+def scan_points(raw: RawScans) -> tuple[np.ndarray, np.ndarray]:
+    """The m/z and intensity of the run's points, scan after scan."""
+    n_points = int(raw.point_count.sum())
+    offsets = scan_starts(raw.point_count)
+    if np.array_equal(raw.scan_index, offsets):  # points stored in scan order: no gather needed
+        return raw.mass[:n_points], raw.intensity[:n_points]
+    take = np.arange(n_points) + np.repeat(raw.scan_index - offsets, raw.point_count)
+    return raw.mass[take], raw.intensity[take]
 
 
 def _bin_with_numpy(mass: np.ndarray, intensity: np.ndarray, counts: np.ndarray, mz_min: int, n_mz: int, bin_offset: float) -> np.ndarray:
@@ -191,8 +206,13 @@ def import_run(path: str | os.PathLike, params: ImportParams = ImportParams()) -
         digest = pool.submit(sha256_of, data_ms(path) if fmt == "agilent" else path)
         raw = READERS[fmt](path)
         validate_raw(raw, path)
+        check_acquisition(raw, path, params.min_scans, params.min_duration_s)
         mz, intensity = bin_unit_mass(raw, params.mz_min, params.mz_max, params.bin_offset)
         sha256 = digest.result()
+    outside = outside_share(scan_points(raw)[1], float(intensity.sum(dtype=np.float64)))
+    warnings = [_outside_warning(raw, path, outside, params)] if outside > OUTSIDE_WARNING else []
+    for warning in warnings:
+        log.warning("warning: %s", warning)
     metadata = {
         "source": os.path.basename(path),
         "format": fmt,
@@ -202,5 +222,15 @@ def import_run(path: str | os.PathLike, params: ImportParams = ImportParams()) -
         "time_range_s": [float(raw.times_s[0]), float(raw.times_s[-1])],
         "mz_range": [int(params.mz_min), int(params.mz_max)],
         "bin_offset": float(params.bin_offset),
+        "acquisition": dict(sorted(raw.acquisition.items())),
+        "qc": {"signal_outside_mz_range": round(outside, 4)},
+        "warnings": warnings,
     }
     return ScanCube(raw.times_s.astype(np.float64), mz, intensity, metadata)
+
+
+def _outside_warning(raw: RawScans, path: str, share: float, params: ImportParams) -> str:
+    """One line saying how much of the run's signal the m/z range drops, and the range the run holds."""
+    mass = scan_points(raw)[0]
+    return (f"{path}: {share:.0%} of the signal lies outside m/z {params.mz_min}-{params.mz_max} (the run holds m/z "
+            f"{mass.min():.0f}-{mass.max():.0f}); widen import.mz_min/mz_max to keep it")

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.errors import GcmsflowError
 from ..core.spectra import MZ_MAX
+from .msp import check_msp
 
 COLUMN_CLASSES = ("standard non-polar", "semi-standard non-polar", "intermediate polar", "polar")
 _PHASES = (  # checked in order: the first pattern that matches a COLUMN text gives its class
@@ -89,6 +90,8 @@ def load_library(path: str | os.PathLike, study_column_class: str | None = None)
 
     logging.getLogger("matchms").setLevel(logging.ERROR)
     path = str(path)
+    if os.path.isdir(path):
+        raise GcmsflowError(path, "is a folder, not a library file (give the .msp, .mgf or .json file itself)")
     if not os.path.isfile(path):
         raise GcmsflowError(path, "library file not found")
     readers = {".msp": load_from_msp, ".mgf": load_from_mgf, ".json": load_from_json}
@@ -97,9 +100,11 @@ def load_library(path: str | os.PathLike, study_column_class: str | None = None)
         raise GcmsflowError(path, f"unknown library format '{extension}' (expected .msp, .mgf or .json)")
     if study_column_class is not None and study_column_class not in COLUMN_CLASSES:
         raise GcmsflowError("config", f"unknown column class '{study_column_class}' (expected one of {', '.join(COLUMN_CLASSES)})")
+    if extension == ".msp":
+        check_msp(path)
     try:
         spectra = [s for s in readers[extension](path) if s is not None]
-    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError) as err:
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError, RuntimeError) as err:
         raise GcmsflowError(path, f"not a readable {extension[1:].upper()} library ({err})") from None
     if not spectra:
         raise GcmsflowError(path, "library holds no spectra")

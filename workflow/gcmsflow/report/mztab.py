@@ -17,6 +17,7 @@ import pandas as pd
 from .. import __version__
 from ..core.atomic import write_text
 from ..core.names import split_name
+from ..core.samplesheet import TYPES, columns_of_type
 
 VERSION = "2.0.0-M"
 SECTIONS = {"SMH": "SML", "SFH": "SMF", "SEH": "SME"}
@@ -51,7 +52,7 @@ def mztab_lines(
     the log2 normalised table indexed by feature_id, ``annotations`` the best hit per feature and
     ``sheet`` the sample sheet indexed by sample (with ``path``).
     """
-    runs = [r for r in features.columns if r in sheet.index]
+    runs = columns_of_type(sheet, features.columns, *TYPES)
     assay = {run: k for k, run in enumerate(runs, start=1)}
     mtd = [
         ("mzTab-version", VERSION),

@@ -15,10 +15,9 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from ..core.atomic import atomic_path  # noqa: E402
+from ..core.samplesheet import TYPES, columns_of_type, runs_of_type  # noqa: E402
 from ..stats.contrasts import Q_THRESHOLD  # noqa: E402
 from ..stats.drift import rsd_percent  # noqa: E402
-
-TYPE_ORDER = ["sample", "qc", "blank", "alkane"]
 
 
 def _save(fig: plt.Figure, target: str | os.PathLike) -> None:
@@ -65,11 +64,29 @@ def ri_ladder(qc: pd.DataFrame, target: str | os.PathLike) -> None:
     _save(fig, target)
 
 
+def retention_correction(corrections: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike) -> None:
+    """Per run in injection order: the warp applied before alignment (median, range) and the landmarks' typical
+    deviation from the study before and after it."""
+    data = corrections.merge(sheet[["injection_order"]], left_on="sample", right_index=True).sort_values("injection_order")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
+    x = np.arange(len(data))
+    top.errorbar(x, data["shift_median"], yerr=[data["shift_median"] - data["shift_min"], data["shift_max"] - data["shift_median"]], fmt="o", ms=3, capsize=2)
+    top.axhline(0.0, color="grey", lw=0.5)
+    top.set(ylabel="warp (RI or s)", title="Retention correction per run (median, range over the run)")
+    bottom.plot(x, data["spread_before"], "o-", ms=3, label="before")
+    bottom.plot(x, data["spread_after"], "o-", ms=3, label="after")
+    bottom.set(ylabel="median |deviation|", xlabel="run (injection order)")
+    bottom.set_xticks(x, data["sample"], rotation=90, fontsize=6)
+    bottom.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    _save(fig, target)
+
+
 def qc_drift(raw: pd.DataFrame, corrected: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike) -> None:
     """Signal over injection order (median over features of log2 area minus the feature's QC median)
     before and after drift correction, and the per-feature pooled-QC RSD before and after."""
-    runs = [r for r in sheet.sort_values(["injection_order", "sample"]).index if r in corrected.columns]
-    qcs = [r for r in runs if sheet.loc[r, "type"] == "qc"]
+    runs = runs_of_type(sheet, *TYPES, among=corrected.columns)
+    qcs = columns_of_type(sheet, runs, "qc")
     features = corrected.index
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [2, 1]})
     rsds = {}
@@ -133,7 +150,7 @@ def volcano(stats: pd.DataFrame, target: str | os.PathLike, q_threshold: float =
 
 def heatmap(abundance: pd.DataFrame, stats: pd.DataFrame, sheet: pd.DataFrame, target: str | os.PathLike, top: int = 30) -> None:
     """Clustered heatmap (Ward, Euclidean) of the ``top`` features by p-value, z-scored per feature, study samples only."""
-    samples = [s for s in abundance.columns if sheet.loc[s, "type"] == "sample"]
+    samples = columns_of_type(sheet, abundance.columns, "sample")
     chosen = stats.dropna(subset=["pvalue"]).head(top)
     data = abundance.loc[chosen["feature_id"], samples]
     data.index = [f"{n} ({f})" if isinstance(n, str) and n else f for f, n in zip(chosen["feature_id"], chosen["name"])]
@@ -156,7 +173,7 @@ def heatmap(abundance: pd.DataFrame, stats: pd.DataFrame, sheet: pd.DataFrame, t
 
 def highlights(abundance: pd.DataFrame, annotations: pd.DataFrame, sheet: pd.DataFrame, names: list[str], target: str | os.PathLike) -> None:
     """Box and strip plots of the highlighted metabolites' log2 abundance per group (study samples only)."""
-    samples = [s for s in abundance.columns if sheet.loc[s, "type"] == "sample"]
+    samples = columns_of_type(sheet, abundance.columns, "sample")
     records = []
     for wanted in names:
         hits = annotations[annotations["name"].fillna("").astype(str).str.contains(wanted, case=False, regex=False)]

@@ -3,12 +3,16 @@ and a methods paragraph written from the actual config and package versions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from html import escape
 
 import pandas as pd
 
+from ..identify.params import MatchParams
+from ..signal.ri import RiParams
 from ..stats.contrasts import Q_THRESHOLD
+from ..stats.filters import FilterParams
+from .settings import StudySettings
 
 FILTER_LABELS = {
     "missingness": "missing in more than {max_missing:.0%} of samples and present in fewer than {group_presence:.0%} of every group",
@@ -38,25 +42,39 @@ def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float =
     return text + (_table(shown) if len(shown) else "<p>No feature passed the threshold.</p>")
 
 
-def annotation_summary(confidence: pd.DataFrame, max_fdr: float) -> str:
-    """How many features were named, at which estimated false-annotation rate, and how many lost to decoys."""
+def annotation_summary(confidence: pd.DataFrame, settings: MatchParams) -> str:
+    """How many features were named, by which rule (a target–decoy rate, or the strict score where the
+    rate was not estimable), at which estimated false-annotation rate, and how many lost to decoys."""
     accepted = confidence[confidence["accepted"].astype(bool)]
-    estimated = accepted["qvalue"].max() if len(accepted) else 0.0
+    candidates = int(confidence["passes_thresholds"].astype(bool).sum())
     decoys = int((confidence["winner"] == "decoy").sum())
+    inconsistent = int((~confidence["mass_consistent"].astype(bool)).sum())
+    rule = confidence["accepted_by"].iloc[0] if len(confidence) else "strict_score"
+    if rule == "target_decoy":
+        estimated = f"estimated rate of the names given {accepted['qvalue'].max():.1%}" if len(accepted) else "no name reached it"
+        how = (
+            f"names kept up to a false-annotation rate of {settings.max_fdr:.0%}; {estimated}, by target–decoy "
+            f"competition ((decoys + 1) / targets) among {candidates} candidate features"
+        )
+    else:
+        how = (
+            f"false-annotation rate not estimable: {candidates} candidate features, fewer than the {settings.min_candidates} "
+            f"target–decoy competition needs; names given only at the stricter score threshold {settings.strict_min_score:g}"
+        )
     return (
-        f"<h3>Identification</h3><p>{len(accepted)} of {len(confidence)} features named (names kept up to a "
-        f"false-annotation rate of {max_fdr:.0%}; estimated rate of the names given {estimated:.1%}, by target–decoy "
-        f"competition). {decoys} features matched a decoy better than any library entry and stay unknown.</p>"
+        f"<h3>Identification</h3><p>{len(accepted)} of {len(confidence)} features named ({how}). {decoys} features matched a "
+        f"decoy better than any library entry and stay unknown; for {inconsistent} features the best library hit is not "
+        f"mass-consistent (a strong ion of one side's molecular-ion region missing on the other) and names none.</p>"
     )
 
 
-def qc_summary(precision: pd.DataFrame, drift: pd.DataFrame, filters: pd.DataFrame, blanks: pd.DataFrame, imputed: pd.DataFrame, filter_settings: dict) -> str:
+def qc_summary(precision: pd.DataFrame, drift: pd.DataFrame, filters: pd.DataFrame, blanks: pd.DataFrame, imputed: pd.DataFrame, filter_settings: FilterParams) -> str:
     """Blank and feature filters with counts, drift correction outcome and QC precision by stage."""
     items = [f"{int(blanks['removed'].sum())} of {len(blanks)} features removed by the blank filter"]
     counts = filters["removed_by"].fillna("").value_counts()
     for name, label in FILTER_LABELS.items():
         try:
-            reason = label.format(**filter_settings)
+            reason = label.format(**asdict(filter_settings))
         except (KeyError, TypeError, ValueError):
             reason = f"{name} (off)"
         items.append(f"{int(counts.get(name, 0))} removed: {escape(reason)}")
@@ -95,6 +113,33 @@ def replicate_summary(consistency: pd.DataFrame, separation: pd.DataFrame) -> st
     return text
 
 
+def standard_summary(standard: pd.DataFrame) -> str:
+    """How the internal standard's feature was found (``results/qc/internal_standard.tsv``)."""
+    if standard.empty:
+        return "<p>No internal standard was configured.</p>"
+    row = standard.iloc[0]
+    what = escape(str(row["internal_standard"]))
+    if row["found_by"] == "name":
+        return f"<p>Internal standard {what}: feature {escape(str(row['feature_id']))}, named by the library search.</p>"
+    if row["found_by"] == "library search":
+        return (
+            f"<p><b>Internal standard {what} was not named</b> (it missed the naming thresholds); feature "
+            f"{escape(str(row['feature_id']))} was taken as {escape(str(row['name']))} by its library spectrum and RI "
+            f"(forward score {row['spectral_score']:.2f}, ΔRI {row['ri_delta']:.1f}).</p>"
+        )
+    return f"<p><b>Internal standard {what} was not found</b> by name or by its library spectrum and RI.</p>"
+
+
+def import_summary(warnings: dict[str, list[str]]) -> str:
+    """Runs whose import warned (e.g. much of their signal outside ``import.mz_min``/``mz_max``), one line each."""
+    warned = {run: items for run, items in warnings.items() if items}
+    text = "<h3>Import</h3>"
+    if not warned:
+        return text + f"<p>{len(warnings)} runs imported without warnings.</p>"
+    lines = "".join(f"<li>{escape(run)}: {escape('; '.join(items))}</li>" for run, items in sorted(warned.items()))
+    return text + f"<p><b>{len(warned)} of {len(warnings)} runs imported with warnings</b>:</p><ul>{lines}</ul>"
+
+
 def ri_summary(qc: pd.DataFrame) -> str:
     """Retention-index QC: per batch, markers found of those expected, missing ones, where the ladder
     came from and the largest leave-one-out residual."""
@@ -119,67 +164,68 @@ def ri_summary(qc: pd.DataFrame) -> str:
     return text + note + _table(pd.DataFrame(rows)) + "<p>Residual: each inner marker's RI interpolated from its two neighbours minus its true RI.</p>"
 
 
-def filter_sentence(filters: dict) -> str:
+def filter_sentence(filters: FilterParams) -> str:
     """The feature-filter settings in words; filters set to null are left out."""
     parts = []
-    if filters.get("group_presence") is not None and filters.get("max_missing") is not None:
-        parts.append(f"present in at least {filters['group_presence']:.0%} of one group's samples or missing in at most {filters['max_missing']:.0%} of all samples")
-    if filters.get("qc_presence") is not None:
-        parts.append(f"present in at least {filters['qc_presence']:.0%} of pooled QCs")
-    if filters.get("max_qc_rsd") is not None:
-        parts.append(f"QC RSD below {filters['max_qc_rsd']:g} %")
-    if filters.get("max_d_ratio") is not None:
-        parts.append(f"D-ratio below {filters['max_d_ratio']:g} %")
+    if filters.group_presence is not None and filters.max_missing is not None:
+        parts.append(f"present in at least {filters.group_presence:.0%} of one group's samples or missing in at most {filters.max_missing:.0%} of all samples")
+    if filters.qc_presence is not None:
+        parts.append(f"present in at least {filters.qc_presence:.0%} of pooled QCs")
+    if filters.max_qc_rsd is not None:
+        parts.append(f"QC RSD below {filters.max_qc_rsd:g} %")
+    if filters.max_d_ratio is not None:
+        parts.append(f"D-ratio below {filters.max_d_ratio:g} %")
     return ("Features were kept when " + "; ".join(parts) + " (QC criteria only with two or more pooled QCs). ") if parts else "No feature filter was applied. "
 
 
-def ri_sentence(ri: dict, calibrated: bool) -> str:
+def ri_sentence(ri: RiParams, calibrated: bool) -> str:
     """How retention indices were calibrated, in words."""
     if not calibrated:
         return "No retention-index ladder was run: components were compared on retention time. "
-    if ri.get("rt_table"):
+    if ri.rt_table:
         return "Retention indices were calibrated by van den Dool–Kratz interpolation on user-given marker retention times. "
-    markers = "fatty acid methyl ester (FAME)" if ri.get("markers") == "fames" else "n-alkane"
+    markers = "fatty acid methyl ester (FAME)" if ri.markers == "fames" else "n-alkane"
     return (
         f"Retention indices were calibrated per batch by van den Dool–Kratz interpolation on the {markers} ladder "
         "(linear extrapolation beyond the outermost markers). "
     )
 
 
-def methods_paragraph(config: dict, provenance: dict, calibrated: bool = True) -> str:
-    """Methods text from the run's config and the versions recorded in provenance.json; ``calibrated``
+def methods_paragraph(settings: StudySettings, provenance: dict, calibrated: bool = True) -> str:
+    """Methods text from the run's settings and the versions recorded in provenance.json; ``calibrated``
     says whether the study had an RI ladder (alignment then works in RI units, else in seconds)."""
     versions = provenance["packages"]
-    normalize, drift, filters, diff = config["normalize"], config["drift"], config["filters"], config["differential"]
+    detect, align, annotate = settings.detect, settings.align, settings.annotate
+    normalize, drift, diff = settings.normalize, settings.drift, settings.differential
     return (
         "<h3>Methods</h3><p>"
         f"Raw GC-EI-MS runs were processed with gcmsflow {escape(provenance['gcmsflow'])} (Python {escape(provenance['python'])}; "
         f"Snakemake {escape(versions['snakemake'])}, NumPy {escape(versions['numpy'])}, SciPy {escape(versions['scipy'])}, "
         f"pandas {escape(versions['pandas'])}, statsmodels {escape(versions['statsmodels'])}, matchms {escape(versions['matchms'])}). "
-        f"Runs were binned to unit mass (m/z {config['import']['mz_min']}–{config['import']['mz_max']}); components were "
-        f"detected per ion (Savitzky–Golay window {config['detect']['smooth_window_scans']} scans, running-minimum baseline over "
-        f"{config['detect']['baseline_window_s']:g} s, S/N ≥ {config['detect']['min_sn']:g}) and co-eluting compounds unmixed by "
-        f"non-negative least squares. " + ri_sentence(config["ri"], calibrated) +
-        (f"Components were aligned within {config['align']['ri_window']:g} RI units" if calibrated else f"Components were aligned within {config['align']['rt_window_s']:g} s")
-        + f" (spectral cosine ≥ {config['align']['min_similarity']:g}) "
-        f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(str(config['library']))} "
-        f"by weighted dot product ((m/z)^{config['annotate']['mz_power']:g}·I^{config['annotate']['intensity_power']:g}) with a "
-        f"Gaussian RI penalty (σ = {config['annotate']['ri_sigma']:g}). Features whose blank mean reached "
-        f"{normalize['blank_ratio']:.0%} of the sample mean were removed. "
+        f"Runs were binned to unit mass (m/z {settings.import_.mz_min}–{settings.import_.mz_max}); components were "
+        f"detected per ion (Savitzky–Golay window {detect.smooth_window_scans} scans, running-minimum baseline over "
+        f"{detect.baseline_window_s:g} s, S/N ≥ {detect.min_sn:g}) and co-eluting compounds unmixed by "
+        f"non-negative least squares. " + ri_sentence(settings.ri, calibrated) +
+        (f"Components were aligned within {align.ri_window:g} RI units" if calibrated else f"Components were aligned within {align.rt_window_s:g} s")
+        + f" (spectral cosine ≥ {align.min_similarity:g}) "
+        f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(settings.library)} "
+        f"by weighted dot product ((m/z)^{annotate.mz_power:g}·I^{annotate.intensity_power:g}) with a "
+        f"Gaussian RI penalty (σ = {annotate.ri_sigma:g}). Features whose blank mean reached "
+        f"{normalize.blank_ratio:.0%} of the sample mean were removed. "
         + (
             f"Signal drift was corrected per batch by LOWESS of log2 area on injection order fitted to the pooled QCs "
-            f"(span chosen by leave-one-out from {', '.join(f'{f:g}' for f in drift['fractions'])}; at least {drift['min_qcs']} QCs; "
-            f"features with QC RSD below {drift['skip_below_rsd']:g} % left as they were). "
-            if drift["correct"] else "No drift correction was applied. "
+            f"(span chosen by leave-one-out from {', '.join(f'{f:g}' for f in drift.fractions)}; at least {drift.min_qcs} QCs; "
+            f"features with QC RSD below {drift.skip_below_rsd:g} % left as they were). "
+            if drift.correct else "No drift correction was applied. "
         )
-        + f"Areas were normalised by {escape(', then '.join(normalize['methods']))}"
-        + (f" (internal standard {escape(str(config['internal_standard']))})" if "internal_standard" in normalize["methods"] else "")
+        + f"Areas were normalised by {escape(', then '.join(normalize.methods))}"
+        + (f" (internal standard {escape(str(normalize.internal_standard))})" if "internal_standard" in normalize.methods else "")
         + ". "
-        + filter_sentence(filters)
+        + filter_sentence(settings.filters)
         + "Remaining missing values were imputed with "
-        f"{normalize['impute_fraction']:g} × the feature minimum and data were log2-transformed. Contrasts were tested with "
-        f"the {escape(diff['test'].replace('_', ' '))} test"
-        + (f" adjusting for {escape(', '.join(diff['covariates']))}" if diff["covariates"] else "")
+        f"{normalize.impute_fraction:g} × the feature minimum and data were log2-transformed. Contrasts were tested with "
+        f"the {escape(diff.test.replace('_', ' '))} test"
+        + (f" adjusting for {escape(', '.join(diff.covariates))}" if diff.covariates else "")
         + " and Benjamini–Hochberg q-values; log2 fold changes are reported with 95 % confidence intervals.</p>"
     )
 
@@ -204,16 +250,22 @@ class StudyTables:
     replicates: pd.DataFrame
     separation: pd.DataFrame
     ladder_qc: pd.DataFrame
+    standard: pd.DataFrame | None = None
+    import_warnings: dict[str, list[str]] | None = None
 
 
 def study_summary(tables: StudyTables, provenance: dict) -> str:
     """The whole "Methods and summary" page: what changed, identification, QC, replicates, RI, methods."""
-    config = provenance["config"]
+    settings = StudySettings.from_config(provenance["config"], "provenance: config")
     sections = ["<h2>What changed</h2>"]
     sections += [contrast_summary(stats, model) for stats, model in tables.contrasts]
-    sections.append(annotation_summary(tables.confidence, config["annotate"]["max_fdr"]))
-    sections.append(qc_summary(tables.precision, tables.drift, tables.filters, tables.blanks, tables.imputed, config["filters"]))
+    sections.append(annotation_summary(tables.confidence, settings.annotate))
+    if tables.standard is not None:
+        sections.append(standard_summary(tables.standard))
+    sections.append(qc_summary(tables.precision, tables.drift, tables.filters, tables.blanks, tables.imputed, settings.filters))
     sections.append(replicate_summary(tables.replicates, tables.separation))
+    if tables.import_warnings is not None:
+        sections.append(import_summary(tables.import_warnings))
     sections.append(ri_summary(tables.ladder_qc))
-    sections.append(methods_paragraph(config, provenance, calibrated=len(tables.ladder_qc) > 0))
+    sections.append(methods_paragraph(settings, provenance, calibrated=len(tables.ladder_qc) > 0))
     return summary_page(sections)

@@ -1,5 +1,8 @@
 """Align components across runs into features: a sorted sweep over RI (or RT) plus spectral similarity.
 
+Runs are first warped onto the study's retention scale from landmark compounds (``warp.py``), and
+features that are one compound split across neighbouring windows are merged (``merge.py``).
+
 Components of all runs are visited once in retention order; each joins the open feature within
 the retention window whose consensus spectrum it matches best (cosine on square-root intensities),
 never two components of one run in one feature. Features that fall behind the window are closed,
@@ -17,6 +20,8 @@ import pandas as pd
 
 from ..core.spectra import MZ_MAX, parse_spectra, parse_spectrum
 from ..io.msp import MspEntry
+from .merge import merge_split_features
+from .warp import CORRECTION_COLUMNS, correct_retention
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,14 @@ class AlignParams:
     rt_window_s: float = 2.0
     min_similarity: float = 0.7
     min_detected: int = 2
+    correct_retention: bool = True
+    landmark_fraction: float = 0.5
+    landmark_similarity: float = 0.9
+    warp_span: float = 0.3
+    merge_similarity: float = 0.9
+
+
+LANDMARK_WIDENING = 3.0  # landmarks are grouped with this many times the window
 
 
 class _Consensus:
@@ -64,11 +77,11 @@ def unit_vectors(counts: np.ndarray, mz: np.ndarray, values: np.ndarray) -> tupl
 
 
 def group_components(
-    components: pd.DataFrame, coordinate: str, window: float, min_similarity: float, spectra: tuple | None = None
+    components: pd.DataFrame, coordinate: str, window: float, min_similarity: float, spectra: tuple | None = None, positions: np.ndarray | None = None
 ) -> np.ndarray:
-    """Feature index per component row (``components`` needs ``sample``, ``spectrum`` and ``coordinate``;
-    ``spectra`` is its spectrum column already parsed by :func:`parse_spectra`)."""
-    positions = components[coordinate].to_numpy(float)
+    """Feature index per component row (``components`` needs ``sample``, ``spectrum`` and ``coordinate``, or
+    ``positions`` given; ``spectra`` is its spectrum column already parsed by :func:`parse_spectra`)."""
+    positions = components[coordinate].to_numpy(float) if positions is None else positions
     order = np.argsort(positions, kind="stable")
     samples, runs = pd.factorize(components["sample"])
     starts, ions_all, values_all = unit_vectors(*(spectra or parse_spectra(components["spectrum"].tolist())))
@@ -112,10 +125,11 @@ def group_components(
 
 
 class Alignment(NamedTuple):
-    """The feature table and its members (one row per component that joined a feature)."""
+    """The feature table, its members (one row per component that joined a feature) and the per-run retention correction."""
 
     table: pd.DataFrame
     members: pd.DataFrame
+    corrections: pd.DataFrame
 
 
 def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, params: AlignParams) -> Alignment:
@@ -126,7 +140,15 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
     coordinate, window = ("ri", params.ri_window) if calibrated else ("rt", params.rt_window_s)
     components = components.reset_index(drop=True)
     counts, mz, values = spectra = parse_spectra(components["spectrum"].tolist())
-    labels = group_components(components, coordinate, window, params.min_similarity, spectra)
+    positions = components[coordinate].to_numpy(float)
+    samples = components["sample"].to_numpy()
+    corrections = pd.DataFrame(columns=CORRECTION_COLUMNS)
+    if params.correct_retention and components["sample"].nunique() > 1:
+        wide = group_components(components, coordinate, LANDMARK_WIDENING * window, params.landmark_similarity, spectra)
+        positions, corrections, window = correct_retention(positions, samples, wide, window, params.landmark_fraction, params.warp_span)
+    labels = group_components(components, coordinate, window, params.min_similarity, spectra, positions)
+    codes = pd.factorize(components["sample"])[0]
+    labels = merge_split_features(labels, positions, codes, components["quant_mz"].to_numpy(), unit_vectors(*spectra), window, params.merge_similarity)
     members = components.assign(feature=labels)
     occupancy = members.groupby("feature")["sample"].nunique()
     members = members[members["feature"].isin(occupancy.index[occupancy >= params.min_detected])]
@@ -152,7 +174,7 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
     rank = pd.Series(np.arange(len(summary)), index=summary["feature_id"])
     members = members.assign(_rank=rank.reindex(members["feature_id"]).to_numpy())
     members = members.sort_values(["_rank", "rt"], kind="stable")
-    return Alignment(table, members[member_columns].reset_index(drop=True))
+    return Alignment(table, members[member_columns].reset_index(drop=True), corrections)
 
 
 def consensus_quant(members: pd.DataFrame) -> pd.Series:

@@ -1,7 +1,9 @@
 """The study's RI calibration from its inputs: a user RT table, the ladder runs' peaks, or nothing.
 
-Policy: a ladder run with fewer than two markers is not used (a warning says so); when no ladder
-run gives two markers the study stops, naming the first ladder run; without ladder runs or a table the
+Policy: a ladder run lacking more than ``max_missing`` of the configured markers stops the study,
+naming the run and the missing markers; a ladder run with fewer than two markers is otherwise not
+used (a warning says so); when no ladder run gives two markers the study stops, naming the first
+ladder run; without ladder runs or a table the
 calibration is empty and the study is aligned on retention time.
 """
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..core.errors import GcmsflowError
-from .ri import CALIBRATION_COLUMNS, QC_COLUMNS, RiParams, batch_ladders, find_ladder, table_calibration
+from .ri import CALIBRATION_COLUMNS, QC_COLUMNS, RiParams, batch_ladders, find_ladder, missing_markers, table_calibration
 
 
 @dataclass
@@ -39,10 +41,11 @@ def study_calibration(
         return Calibration(pd.DataFrame(columns=CALIBRATION_COLUMNS), pd.DataFrame(columns=QC_COLUMNS))
     warnings, ladders = [], {}
     for run, (path, peaks) in ladder_peaks.items():
-        try:
-            ladders[run] = find_ladder(peaks, params)
-        except ValueError as err:
-            raise GcmsflowError(path, str(err)) from None
+        ladders[run] = find_ladder(peaks, params)
+        missing = missing_markers(ladders[run], params)
+        if len(missing) > params.max_missing:
+            named = ", ".join(f"C{c}" for c in missing)
+            raise GcmsflowError(path, f"{len(missing)} {params.markers} markers not found ({named}); more than ri.max_missing = {params.max_missing}")
         if len(ladders[run]) < 2:
             warnings.append(f"{path}: fewer than two {params.markers} markers found; this ladder run is not used")
     if all(len(t) < 2 for t in ladders.values()):

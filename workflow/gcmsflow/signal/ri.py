@@ -1,10 +1,8 @@
 """Retention index calibration: marker ladders per batch (van den Dool–Kratz) and their QC.
 
-Markers are n-alkanes (EI pattern: m/z 57 base peak with 71 and 85; RI = 100 x carbon number) or,
-as an option, fatty acid methyl esters (m/z 74 base peak with 87; their RIs on the library's
-scale come from config). Marker peaks of a ladder run are matched to the configured marker
-series by dynamic programming: the first peak is the first marker, and a missing marker is
-stepped over where that keeps the retention time per carbon smooth. Each batch of the sample
+Markers are n-alkanes (RI = 100 x carbon number) or, as an option, fatty acid methyl esters
+(their RIs on the library's scale come from config). They are found among any number of peaks of
+a ladder run by their spectra and near-regular spacing (:mod:`.ladder`). Each batch of the sample
 sheet gets its own ladder (median marker RT over the batch's ladder runs); a batch without a
 ladder run uses the median over the other batches' ladders, and says so. A user table of
 marker retention times can replace detection.
@@ -21,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import GcmsflowError
-from ..core.spectra import parse_spectrum
+from .ladder import MAX_SKIP, ladder_chain, node_scores
 
 CALIBRATION_COLUMNS = ["batch", "carbon", "ri", "rt"]
 QC_COLUMNS = ["batch", "carbon", "ri", "rt", "status", "n_runs", "rt_sd_s", "residual_ri", "source"]
@@ -39,27 +37,11 @@ class RiParams:
 
     markers: str = "alkanes"
     first_carbon: int = 10
-    last_carbon: int | None = None
+    last_carbon: int | None = 32
     fame_ri: dict | None = None
     min_sn: float = 20.0
     rt_table: str | None = None
-
-
-def _intensities(mz: np.ndarray, values: np.ndarray, ions: tuple[int, ...]) -> tuple[float, list[float]]:
-    spectrum = dict(zip(mz.tolist(), values.tolist()))
-    return (max(spectrum.values()) if spectrum else 0.0), [spectrum.get(m, 0.0) for m in ions]
-
-
-def is_alkane_spectrum(mz: np.ndarray, values: np.ndarray) -> bool:
-    """True for an n-alkane-like spectrum: 57 is the base peak, 71 and 85 follow."""
-    top, (i57, i71, i85) = _intensities(mz, values, (57, 71, 85))
-    return top > 0 and i57 >= 0.99 * top and i71 >= 0.3 * i57 and i85 >= 0.12 * i57 and i71 > i85
-
-
-def is_fame_spectrum(mz: np.ndarray, values: np.ndarray) -> bool:
-    """True for a saturated fatty acid methyl ester: 74 (McLafferty ion) is the base peak, 87 follows."""
-    top, (i74, i87) = _intensities(mz, values, (74, 87))
-    return top > 0 and i74 >= 0.99 * top and i87 >= 0.3 * i74
+    max_missing: int = 3
 
 
 def marker_series(params: RiParams) -> tuple[np.ndarray, np.ndarray]:
@@ -78,52 +60,26 @@ def marker_series(params: RiParams) -> tuple[np.ndarray, np.ndarray]:
     raise GcmsflowError("--options", f"ri: unknown markers '{params.markers}' (alkanes or fames)")
 
 
-def assign_markers(rts: np.ndarray, carbons: np.ndarray, max_missing: int = 10) -> np.ndarray:
-    """Index into ``carbons`` of each marker peak (sorted RTs): the first peak is the first marker,
-    later ones are placed so that seconds per carbon change least (sum of squared log-ratios of
-    successive spacings), with at most ``max_missing`` markers stepped over."""
-    m = rts.size
-    carbons = carbons[: m + max_missing]
-    n = carbons.size
-    if m > n:
-        raise ValueError(f"{m} marker peaks but only {n} markers configured")
-    if m <= 1:
-        return np.zeros(m, dtype=int)
-    # cost[a, b]: best path whose last two markers sit at carbons a < b
-    cost = np.full((n, n), np.inf)
-    cost[0, 1:] = 0.0
-    steps = carbons[None, :] - carbons[:, None]  # steps[a, b] = carbons[b] - carbons[a]
-    back = []
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for k in range(2, m):
-            before = (rts[k - 1] - rts[k - 2]) / steps  # s/carbon of the previous spacing, [a, b]
-            now = (rts[k] - rts[k - 1]) / steps  # s/carbon of this spacing, [b, c]
-            new = np.full((n, n), np.inf)
-            arg = np.zeros((n, n), dtype=int)
-            for b in range(1, n - 1):
-                a = np.arange(b)
-                c = np.arange(b + 1, n)
-                total = cost[a, b][:, None] + np.log(now[b, c][None, :] / before[a, b][:, None]) ** 2
-                arg[b, c] = np.argmin(total, axis=0)
-                new[b, c] = total[arg[b, c], np.arange(c.size)]
-            back.append(arg)
-            cost = new
-    last_two = np.unravel_index(int(np.argmin(cost)), cost.shape)
-    path = [int(last_two[1]), int(last_two[0])]  # newest first
-    for arg in reversed(back):
-        path.append(int(arg[path[-1], path[-2]]))
-    return np.array(path[::-1])
-
-
 def find_ladder(peaks: pd.DataFrame, params: RiParams = RiParams()) -> pd.DataFrame:
-    """Calibration table (carbon, ri, rt) from the components of one ladder run."""
+    """Calibration table (carbon, ri, rt) from the components of one ladder run: the markers among
+    its peaks (S/N >= ``min_sn``) by spectrum and near-regular spacing (:mod:`.ladder`)."""
     carbons, ris = marker_series(params)
-    looks_like = is_alkane_spectrum if params.markers == "alkanes" else is_fame_spectrum
-    rts = np.sort(
-        np.array([row.rt for row in peaks.itertuples() if row.sn >= params.min_sn and looks_like(*parse_spectrum(row.spectrum))], dtype=float)
-    )
-    index = assign_markers(rts, carbons)
-    return pd.DataFrame({"carbon": carbons[index], "ri": ris[index], "rt": rts})
+    strong = peaks[peaks["sn"] >= params.min_sn].sort_values("rt", kind="stable")
+    if params.markers == "alkanes" and params.last_carbon is None:
+        keep = min(carbons.size, len(strong) + MAX_SKIP)
+        carbons, ris = carbons[:keep], ris[:keep]
+    rt = strong["rt"].to_numpy(float)
+    nodes = node_scores(strong["spectrum"].tolist(), strong["sn"].to_numpy(float), carbons, params.markers)
+    path = ladder_chain(rt, nodes, ris)
+    return pd.DataFrame({"carbon": [int(carbons[k]) for _, k in path], "ri": [float(ris[k]) for _, k in path], "rt": [float(rt[i]) for i, _ in path]})
+
+
+def missing_markers(found: pd.DataFrame, params: RiParams) -> list[int]:
+    """Carbon numbers of the configured markers a ladder run's table lacks (up to ``last_carbon``,
+    or up to the last one found when that is not set)."""
+    carbons, _ = marker_series(params)
+    last = params.last_carbon if params.markers == "alkanes" and params.last_carbon is not None else max(found["carbon"], default=carbons[0])
+    return [int(c) for c in carbons if c <= last and c not in set(found["carbon"])]
 
 
 def batch_ladders(run_ladders: dict[str, pd.DataFrame], run_batch: dict[str, str], batches: list[str], params: RiParams) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from ..core.tables import write_tsv
 from ..identify.annotate import annotate
+from ..identify.internal_standard import find_standard
 from ..identify.params import MatchParams
 from ..io.library import load_library
 
 NAMED_COLUMNS = ["feature_id", "name", "msi_level", "score", "spectral_score", "ri_delta", "qvalue"]
 
 
-def run_annotate(features: str, library: str, output: str, hits: str, confidence: str, named: str, options: MatchParams) -> None:
-    """Consensus spectra (MSP) + library -> all hits, best accepted hit per feature, confidence, named features."""
+def run_annotate(
+    features: str, library: str, output: str, hits: str, confidence: str, named: str, internal_standard: str, standard_qc: str, options: MatchParams
+) -> None:
+    """Consensus spectra (MSP) + library -> all hits, best accepted hit per feature, confidence, named features;
+    with ``internal_standard``, the standard is searched for by spectrum and RI when it got no name
+    (how it was found goes to ``standard_qc``)."""
     entries = load_library(library, options.column_class)
     queries = load_library(features)
     result = annotate(queries.intensity, queries.ri, queries.names, entries, options)
+    best, standard = find_standard(internal_standard, result.best, queries, entries, options)
     write_tsv(result.hits, hits)
-    write_tsv(result.best, output)
+    write_tsv(best, output)
     write_tsv(result.confidence, confidence)
-    write_tsv(result.best.merge(result.confidence[["feature_id", "qvalue"]], on="feature_id")[NAMED_COLUMNS], named)
+    write_tsv(best.merge(result.confidence[["feature_id", "qvalue"]], on="feature_id")[NAMED_COLUMNS], named)
+    if standard_qc:
+        write_tsv(standard, standard_qc)

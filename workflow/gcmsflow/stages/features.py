@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 from ..core.config import runs_by_name
-from ..core.samplesheet import load_sheet, runs_of_type
+from ..core.samplesheet import STUDY_TYPES, load_sheet, runs_of_type
 from ..core.tables import read_tsv, write_tsv
 from ..io.msp import write_msp
 from ..signal.align import AlignParams, align, consensus_spectra
@@ -29,20 +29,22 @@ def run_ri(samples: str, peaks: list[str], output: str, qc: str, options: RiPara
     write_tsv(calibration.qc, qc)
 
 
-def run_align(samples: str, calibration: str, peaks: list[str], output: str, members: str, msp: str, options: AlignParams) -> None:
-    """Components of the study runs (sample, qc, blank), each with its batch's RIs -> features and consensus spectra."""
+def run_align(samples: str, calibration: str, peaks: list[str], output: str, members: str, msp: str, corrections: str, options: AlignParams) -> None:
+    """Components of the study runs (sample, qc, blank), each with its batch's RIs -> features, consensus spectra
+    and the per-run retention correction."""
     sheet = load_sheet(samples)
     markers = read_tsv(calibration, ["batch", "carbon", "ri", "rt"])
     peaks_by_run = runs_by_name(peaks, ".tsv")
-    runs = [s for s in runs_of_type(sheet, "sample", "qc", "blank") if s in peaks_by_run]
+    runs = runs_of_type(sheet, *STUDY_TYPES, among=peaks_by_run)
     frames = []
     for run in runs:
         table = read_tsv(peaks_by_run[run], ["component_id", "rt", "rt_start", "rt_end", "quant_mz", "area", "spectrum"])
         frames.append(table.assign(sample=run, ri=ri_for_batch(table["rt"].to_numpy(), sheet.loc[run, "batch"], markers)))
-    features, membership = align(pd.concat(frames, ignore_index=True), runs, len(markers) >= 2, options)
+    features, membership, warps = align(pd.concat(frames, ignore_index=True), runs, len(markers) >= 2, options)
     write_tsv(features, output)
     write_tsv(membership, members)
     write_msp(consensus_spectra(features, membership), msp)
+    write_tsv(warps, corrections)
 
 
 def run_gapfill(table: str, members: str, cubes: list[str], output: str, filled: str, options: DetectParams) -> None:

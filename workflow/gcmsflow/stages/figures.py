@@ -15,6 +15,7 @@ from ..report.isotopologue_plots import isotopologue_bars
 def run_plots(
     samples: str,
     ladder_qc: str,
+    corrections: str,
     table: str,
     drift_corrected: str,
     abundance: str,
@@ -24,7 +25,8 @@ def run_plots(
     highlight: list[str],
     outdir: str,
 ) -> None:
-    """The report figures (PNG and SVG) into ``outdir``: TIC overlay, RI ladder, QC drift, PCA, per contrast volcano and heatmap, highlights."""
+    """The report figures (PNG and SVG) into ``outdir``: TIC overlay, RI ladder, retention correction, QC drift, PCA,
+    per contrast volcano and heatmap, highlights."""
     sheet = load_sheet(samples)
     out = Path(outdir)
     tics = {}
@@ -33,6 +35,8 @@ def run_plots(
         tics[sample] = (cube.times_s, cube.tic())
     plots.tic_overlay(tics, sheet, out / "tic_overlay.png")
     plots.ri_ladder(read_tsv(ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri"]), out / "ri_ladder.png")
+    plots.retention_correction(read_tsv(corrections, ["sample", "shift_median", "shift_min", "shift_max", "spread_before", "spread_after"]), sheet,
+                               out / "retention_correction.png")
     raw = read_tsv(table, ["feature_id"]).set_index("feature_id")
     plots.qc_drift(raw, read_tsv(drift_corrected, ["feature_id"]).set_index("feature_id"), sheet, out / "qc_drift.png")
     values = read_tsv(abundance, ["feature_id"]).set_index("feature_id")

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from ..core.atomic import write_text
-from ..core.config import json_object
+from ..core.config import json_object, runs_by_name
 from ..core.errors import GcmsflowError
 from ..core.samplesheet import load_sheet
+from ..core.scancube import load_metadata
 from ..core.tables import read_tsv
 from ..report.mztab import mztab_lines, study_id, write_mztab
 from ..report.provenance import provenance as provenance_record
@@ -47,8 +48,11 @@ def run_summary(
     stats: list[str],
     models: list[str],
     output: str,
+    internal_standard: str = "",
+    cubes: list[str] | None = None,
 ) -> None:
-    """The methods and summary page from provenance.json, each contrast's stats and model, and the QC tables."""
+    """The methods and summary page from provenance.json, each contrast's stats and model, and the QC tables
+    (``internal_standard``: how the standard was found; ``cubes``: the runs' scan cubes, for their import warnings)."""
     try:
         record = json.loads(Path(provenance).read_text())
     except (OSError, json.JSONDecodeError) as err:
@@ -62,7 +66,7 @@ def run_summary(
     ]
     study = StudyTables(
         contrasts=contrasts,
-        confidence=read_tsv(confidence, ["feature_id", "winner", "qvalue", "accepted"]),
+        confidence=read_tsv(confidence, ["feature_id", "winner", "mass_consistent", "passes_thresholds", "qvalue", "accepted", "accepted_by"]),
         precision=read_tsv(precision, ["stage", "median_qc_rsd_percent"]),
         drift=read_tsv(drift, ["action"]),
         filters=read_tsv(filters, ["removed_by"]),
@@ -71,5 +75,7 @@ def run_summary(
         replicates=read_tsv(replicates, ["group", "n_replicates", "features_in_all_replicates", "median_cv_percent"]),
         separation=read_tsv(separation, ["pc1_percent", "pc2_percent", "silhouette", "pc1_separates_groups"]),
         ladder_qc=read_tsv(ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri", "source"]),
+        standard=read_tsv(internal_standard, ["internal_standard", "found_by", "feature_id", "name"]) if internal_standard else None,
+        import_warnings={run: load_metadata(path).get("warnings", []) for run, path in runs_by_name(cubes, ".npz").items()} if cubes else None,
     )
     write_text(output, study_summary(study, record))

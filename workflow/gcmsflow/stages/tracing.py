@@ -29,7 +29,7 @@ def run_trace(
     the enrichment matrix for the statistics and the feature that carries each fragment."""
     sheet = load_sheet(samples)
     by_run = runs_by_name(cubes, ".npz")
-    runs = [run for run in runs_of_type(sheet, "sample", "qc") if run in by_run]
+    runs = runs_of_type(sheet, "sample", "qc", among=by_run)
     wanted = select_fragments(load_fragments(options.table), options.fragments)
     links, not_found = fragment_features(wanted, read_tsv(annotations, ["feature_id", "name", "score"]), bool(options.fragments), annotations)
     for missing in not_found:

@@ -11,9 +11,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..core.errors import GcmsflowError
-from .differential import MODEL_TESTS
+from ..core.samplesheet import columns_of_type
+from .differential import MODEL_TESTS, NOT_TESTED
 
 Q_THRESHOLD = 0.05  # q-value below which a feature counts as changed (model record, summary, volcano)
+
+
+@dataclass(frozen=True)
+class DifferentialParams:
+    """Study-wide test settings: the test and covariates a contrast takes unless it names its own, and the levels tested."""
+
+    test: str = "moderated_t"
+    covariates: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ("features", "metabolites")
 
 
 @dataclass(frozen=True)
@@ -43,9 +53,9 @@ def plan_contrast(sheet: pd.DataFrame, columns: pd.Index, contrast: Contrast, dr
     ``sources`` (the abundance table's and the drift table's paths) are named in errors.
     """
     abundance_source, drift_source = sources
-    studied = sheet[(sheet["type"] == "sample") & sheet["sample"].isin(columns)]
-    case = studied.loc[studied["group"] == contrast.case, "sample"].tolist()
-    control = studied.loc[studied["group"] == contrast.control, "sample"].tolist()
+    groups = sheet.loc[columns_of_type(sheet, columns, "sample"), "group"]
+    case = groups.index[groups == contrast.case].tolist()
+    control = groups.index[groups == contrast.control].tolist()
     for role, side, group in (("case", case, contrast.case), ("control", control, contrast.control)):
         if not side:
             raise GcmsflowError(abundance_source, f"{role} group '{group}' has no sample columns")
@@ -74,7 +84,7 @@ def model_record(contrast: Contrast, plan: ContrastPlan, level: str, table: pd.D
         "design": " + ".join(["~ group", *plan.covariates]),
         "n_case": len(plan.case_columns),
         "n_control": len(plan.control_columns),
-        "n_tested": int(table["pvalue"].notna().sum()),
+        "n_tested": int((table["pvalue"].notna() & (table["test"] != NOT_TESTED)).sum()),
         f"n_q_below_{Q_THRESHOLD:g}": int((table["qvalue"] < Q_THRESHOLD).sum()),
         "note": plan.note,
     }

@@ -4,53 +4,47 @@ Tests: limma-style moderated t (a linear model per feature, group plus covariate
 Bayes variance shrinkage, Smyth 2004), ordinary least squares via statsmodels (same design, no
 shrinkage), Welch t and Mann–Whitney U (two groups, no covariates). log2fc is case minus control;
 for Mann–Whitney it is the Hodges–Lehmann shift with its distribution-free 95 % interval.
+
+A feature whose values are all equal up to rounding (within ``RELATIVE_ZERO`` of their magnitude:
+identical injections, a constant imputed value) has neither a within-group variance nor a group
+difference to test: it is not tested (``test`` says so), gets log2fc 0, p = q = 1, stays out of
+the Benjamini–Hochberg family and out of the moderated-t variance prior, so rounding noise
+(log2fc ~ 1e-16 over a variance ~ 1e-32) never turns into a small q.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import special, stats
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ..core.errors import GcmsflowError
+from .ebayes import fit_f_dist as limma_fit_f_dist
 
 STATS_COLUMNS = ["feature_id", "name", "log2fc", "ci_low", "ci_high", "pvalue", "qvalue", "test", "n_case", "n_control"]
 TESTS = ("moderated_t", "ols", "welch", "mann_whitney")
 MODEL_TESTS = ("moderated_t", "ols")
+NOT_TESTED = "not tested: constant"
+RELATIVE_ZERO = 1e-9  # spread of log2 values, relative to their magnitude, that is rounding noise
 
 
-def trigamma_inverse(x: float) -> float:
-    """Solve trigamma(y) = x by Newton's method on 1/trigamma (limma's trigammaInverse)."""
-    if x > 1e7:
-        return 1.0 / np.sqrt(x)
-    if x < 1e-6:
-        return 1.0 / x
-    y = 0.5 + 1.0 / x
-    for _ in range(50):
-        tri = special.polygamma(1, y)
-        step = tri * (1.0 - tri / x) / special.polygamma(2, y)
-        y += step
-        if -step / y < 1e-8:
-            break
-    return float(y)
+def numerically_constant(y: np.ndarray) -> np.ndarray:
+    """Per row of ``y`` (features x runs, NaN = missing), whether its observed values are equal up to rounding."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+        spread = np.nanmax(y, axis=1) - np.nanmin(y, axis=1)
+        scale = np.maximum(np.nanmax(np.abs(y), axis=1), 1.0)
+    return np.isfinite(spread) & (spread <= RELATIVE_ZERO * scale)
 
 
 def fit_f_dist(variances: np.ndarray, df: np.ndarray) -> tuple[float, float]:
-    """Prior degrees of freedom d0 and scale s0² by moment matching on log variances (Smyth 2004)."""
-    ok = np.isfinite(variances) & (df > 0)
-    s2, d = variances[ok], df[ok]
-    if s2.size < 2:
-        return 0.0, float(np.nanmean(s2)) if s2.size else np.nan
-    s2 = np.maximum(s2, 1e-5 * np.median(s2[s2 > 0]) if np.any(s2 > 0) else 1e-12)
-    e = np.log(s2) - special.digamma(d / 2) + np.log(d / 2)
-    e_mean = e.mean()
-    rhs = np.sum((e - e_mean) ** 2) / (e.size - 1) - np.mean(special.polygamma(1, d / 2))
-    if rhs > 0:
-        d0 = 2.0 * trigamma_inverse(rhs)
-        return d0, float(np.exp(e_mean + special.digamma(d0 / 2) - np.log(d0 / 2)))
-    return np.inf, float(np.mean(s2))
+    """Prior degrees of freedom d0 and scale s0² by moment matching on log variances (limma's fitFDist, in ``ebayes``)."""
+    scale, d0 = limma_fit_f_dist(variances, df)
+    return d0, scale
 
 
 def _result(fc: np.ndarray, se: np.ndarray, df: np.ndarray, ok: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> pd.DataFrame:
@@ -122,7 +116,8 @@ def moderated_t_test(y: np.ndarray, design: np.ndarray, n1: np.ndarray, n2: np.n
     """limma eBayes: residual variances shrunk towards a scaled-inverse-χ² prior fitted across features."""
     coef, unscaled, s2, d = linear_model_fits(y, design)
     ok = np.isfinite(s2)
-    d0, s02 = fit_f_dist(np.where(ok, s2, np.nan), np.where(ok, d, 0.0))
+    prior = ok & ~numerically_constant(y)  # constant features carry no variance information
+    d0, s02 = fit_f_dist(np.where(prior, s2, np.nan), np.where(prior, d, 0.0))
     total_df = max(float(np.nansum(d[ok])), 1.0)
     if np.isinf(d0):
         post, df = np.full_like(s2, s02), np.full_like(s2, total_df)
@@ -219,9 +214,12 @@ def differential(
         y = np.hstack([case, control])
         n1, n2 = np.isfinite(case).sum(axis=1), np.isfinite(control).sum(axis=1)
         result = moderated_t_test(y, design, n1, n2) if test == "moderated_t" else ols_test(y, design, n1, n2)
+    constant = numerically_constant(np.hstack([case, control])) & (np.isfinite(case).sum(axis=1) >= 2) & (np.isfinite(control).sum(axis=1) >= 2)
+    result.loc[constant, ["log2fc", "ci_low", "ci_high"]] = 0.0
+    result["qvalue"] = bh_qvalues(np.where(constant, np.nan, result["pvalue"].to_numpy()))
+    result.loc[constant, ["pvalue", "qvalue"]] = 1.0
     result.insert(0, id_column, abundance.index.to_numpy())
     result.insert(1, "name", names.reindex(abundance.index).fillna("").to_numpy())
-    result["qvalue"] = bh_qvalues(result["pvalue"].to_numpy())
-    result["test"] = test
+    result["test"] = np.where(constant, NOT_TESTED, test)
     result = result.sort_values(["pvalue", id_column], na_position="last", kind="stable")
     return result[[id_column, *STATS_COLUMNS[1:]]].reset_index(drop=True)

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
+from ..core.samplesheet import columns_of_type
+
 
 @dataclass(frozen=True)
 class DriftParams:
@@ -86,7 +88,7 @@ def correct_drift(areas: pd.DataFrame, runs: pd.DataFrame, params: DriftParams) 
     """
     runs = runs.loc[areas.columns]
     logs = np.log2(areas.where(areas > 0).to_numpy(float))
-    is_qc = (runs["type"] == "qc").to_numpy()
+    is_qc = areas.columns.isin(columns_of_type(runs, areas.columns, "qc"))
     order = runs["injection_order"].to_numpy(float)
     batches = runs["batch"].astype(str).to_numpy()
     target = np.nanmedian(np.where(is_qc, logs, np.nan), axis=1) if is_qc.any() else np.full(len(areas), np.nan)

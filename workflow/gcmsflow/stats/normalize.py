@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import GcmsflowError
+from ..core.samplesheet import STUDY_TYPES, columns_of_type
 from .drift import DriftParams, correct_drift, rsd_percent
 from .filters import FilterParams, feature_filters
 
@@ -122,7 +123,7 @@ def normalize(
     are those of type sample and qc; other columns of ``areas`` are ignored.
     """
     areas = areas[[c for c in areas.columns if c in runs.index]]
-    kinds = {kind: [c for c in areas.columns if c in runs.index and runs.at[c, "type"] == kind] for kind in ("sample", "qc", "blank")}
+    kinds = {kind: columns_of_type(runs, areas.columns, kind) for kind in STUDY_TYPES}
     standard_id = None
     if "internal_standard" in params.methods:
         if not params.internal_standard:

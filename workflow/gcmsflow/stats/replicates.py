@@ -12,13 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.samplesheet import columns_of_type
+
 CONSISTENCY_COLUMNS = ["group", "n_replicates", "features_in_all_replicates", "median_cv_percent"]
 SEPARATION_COLUMNS = ["n_samples", "n_features", "pc1_percent", "pc2_percent", "silhouette", "pc1_separates_groups"]
 
 
 def study_samples(sheet: pd.DataFrame, columns: pd.Index) -> pd.DataFrame:
     """Sheet rows of study samples (type ``sample``) present in ``columns``."""
-    return sheet[(sheet["type"] == "sample") & sheet.index.isin(columns)]
+    return sheet.loc[columns_of_type(sheet, columns, "sample")]
 
 
 def replicate_consistency(detected: pd.DataFrame, abundance_log2: pd.DataFrame, sheet: pd.DataFrame) -> pd.DataFrame:

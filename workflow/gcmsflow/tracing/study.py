@@ -12,11 +12,11 @@ from ..core.errors import GcmsflowError
 from ..core.scancube import load_cube
 from ..signal.gapfill import expected_rt
 from .correct import correct_cluster
-from .extract import cluster_areas, overlapping_features
+from .extract import MIN_APEX_TO_FLOOR, apex_counts, cluster_areas, detection_floor, overlapping_features
 from .fragments import ISOTOPES, Fragment, TracingParams, matches, tracer_element
 
-ISOTOPOLOGUE_COLUMNS = ["sample", "metabolite", "fragment_mz", "isotopologue", "area", "fraction_corrected", "feature_id", "derivative", "tracer", "overlap"]
-ENRICHMENT_COLUMNS = ["sample", "metabolite", "fragment_mz", "fractional_enrichment", "mean_labelled_atoms", "feature_id", "derivative", "tracer", "overlap"]
+ISOTOPOLOGUE_COLUMNS = ["sample", "metabolite", "fragment_mz", "isotopologue", "area", "fraction_corrected", "feature_id", "derivative", "tracer", "overlap", "low_signal"]
+ENRICHMENT_COLUMNS = ["sample", "metabolite", "fragment_mz", "fractional_enrichment", "mean_labelled_atoms", "feature_id", "derivative", "tracer", "overlap", "low_signal"]
 FRAGMENT_FEATURE_COLUMNS = ["fragment_id", "name", "feature_id", "metabolite", "derivative", "fragment", "fragment_mz", "backbone"]
 
 
@@ -84,6 +84,7 @@ def trace_study(
     rows = []
     for run, path in cubes.items():
         cube = load_cube(path)
+        floor = detection_floor(cube)
         windows = run_windows(table, members, run).set_index("feature_id", drop=False)
         element = tracers[run]
         for link in links.itertuples(index=False):
@@ -94,19 +95,21 @@ def trace_study(
             window = windows.loc[link.feature_id]
             areas = cluster_areas(cube, fragment.fragment_mz, n + 1, window["start_s"], window["end_s"])
             corrected = correct_cluster(areas, fragment, element, purity)
+            low_signal = apex_counts(cube, fragment.fragment_mz, window["start_s"], window["end_s"]) < MIN_APEX_TO_FLOOR * floor
             overlap = ";".join(overlapping_features(windows, spectra, link.feature_id, fragment.fragment_mz + np.arange(n + 1)))
             for i in range(n + 1):
                 rows.append([run, fragment.metabolite, fragment.fragment_mz, i, areas[i], corrected.fractions[i], link.feature_id, fragment.derivative,
-                             f"{ISOTOPES[element]}{element}", overlap, corrected.fractional_enrichment, corrected.mean_labelled_atoms, link.fragment_id])
+                             f"{ISOTOPES[element]}{element}", overlap, low_signal, corrected.fractional_enrichment, corrected.mean_labelled_atoms, link.fragment_id])
     return pd.DataFrame(rows, columns=[*ISOTOPOLOGUE_COLUMNS, "fractional_enrichment", "mean_labelled_atoms", "fragment_id"])
 
 
 def tracing_tables(long: pd.DataFrame, links: pd.DataFrame, runs: list[str], not_found: list[str]) -> Tracing:
-    """Split the long table into the contract tables and the enrichment matrix (fragment_id x run)."""
+    """Split the long table into the contract tables and the enrichment matrix (fragment_id x run), which leaves
+    out (NaN) clusters flagged as overlapped or low signal, so tests of enrichment use clean clusters only."""
     isotopologues = long[ISOTOPOLOGUE_COLUMNS].reset_index(drop=True)
     first = long[long["isotopologue"] == 0]
     enrichment = first[ENRICHMENT_COLUMNS].reset_index(drop=True)
     matrix = pd.DataFrame(np.nan, index=pd.Index(links["fragment_id"], name="fragment_id"), columns=runs)
-    for row in first.itertuples(index=False):
+    for row in first[(first["overlap"] == "") & ~first["low_signal"]].itertuples(index=False):
         matrix.at[row.fragment_id, row.sample] = row.fractional_enrichment
     return Tracing(isotopologues, enrichment, matrix.reset_index(names="fragment_id"), links, not_found)
