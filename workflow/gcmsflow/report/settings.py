@@ -12,6 +12,7 @@ from typing import Any
 from ..core.config import settings_from_mapping
 from ..identify.params import MatchParams
 from ..io.importer import ImportParams
+from ..quantify.standards import QuantParams
 from ..signal.align import AlignParams
 from ..signal.detect import DetectParams
 from ..signal.ri import RiParams
