@@ -3,7 +3,7 @@
 Per seed, simulates the hard preset (few runs, so it is quick), runs the workflow once, then
 annotates the study's consensus feature spectra (results/features/features.msp, with their RIs)
 under each weighting choice, with the workflow's acceptance thresholds and target-decoy filter.
-Prints per choice: recall of library compounds (named right / with a feature), precision of the
+Prints per seed the ladder markers found and how the internal standard was found, then per choice: recall of library compounds (named right / with a feature), precision of the
 names given, and in how many seeds asparagine was named. Features belong to the true compound as
 in accuracy.py (within its RI window, same quant ion first).
 
@@ -37,8 +37,11 @@ CHOICES = {
     "(m/z)^3, isolated ions < 25 % of base dropped": replace(BASE, isolated_below=0.25),
     "(m/z)^3, every isolated ion dropped": replace(BASE, isolated_below=1.0),
     "(m/z)^2, every ion": replace(BASE, mz_power=2.0, isolated_below=0.0),
+    "(m/z)^1.5, every ion": replace(BASE, mz_power=1.5, isolated_below=0.0),
     "(m/z)^1, every ion": replace(BASE, mz_power=1.0, isolated_below=0.0),
     "(m/z)^1, isolated ions < 25 % dropped": replace(BASE, mz_power=1.0, isolated_below=0.25),
+    "(m/z)^0.5, every ion": replace(BASE, mz_power=0.5, isolated_below=0.0),
+    "(m/z)^0 (intensity only), every ion": replace(BASE, mz_power=0.0, isolated_below=0.0),
 }
 
 
@@ -78,8 +81,14 @@ def main() -> None:
     parser.add_argument("--massbank", help="MassBank MSP for real spectra (simulate --massbank)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="gcmsflow-weighting-"))
-    per_seed = {seed: scores_by_choice(study_results(seed, args.per_group, workdir, args.massbank)) for seed in args.seeds}
+    folders = {seed: study_results(seed, args.per_group, workdir, args.massbank) for seed in args.seeds}
+    per_seed = {seed: scores_by_choice(folder) for seed, folder in folders.items()}
     print(f"hard preset, seeds {' '.join(map(str, args.seeds))}, {args.per_group} samples per group, workdir {workdir}")
+    for seed, folder in folders.items():
+        ladder = pd.read_csv(folder / "results" / "ri" / "ladder_qc.tsv", sep="\t")
+        standard = pd.read_csv(folder / "results" / "qc" / "internal_standard.tsv", sep="\t")
+        print(f"seed {seed}: ladder markers found / configured {(ladder['status'] == 'found').sum()}/{len(ladder)} over {ladder['batch'].nunique()} batches;"
+              f" internal standard found by {standard['found_by'].iat[0] if len(standard) else '-'}")
     print(f"{'weighting':<48}{'recall':>8}{'precision':>11}  asparagine named")
     for label in CHOICES:
         recall = [len(r & f) / max(len(f), 1) for r, f, _ in (per_seed[s][label] for s in args.seeds)]
