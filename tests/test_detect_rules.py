@@ -43,7 +43,7 @@ def test_single_scan_spike_is_flattened_and_a_narrow_peak_is_not() -> None:
     raw[0, 10] = 900.0
     raw[0, 40:42] = 700.0  # two scans wide: 0.5 s, still a spike
     before = raw[1].copy()
-    assert remove_spikes(raw, np.full(raw.shape, 5.0), max_width_scans=3, ratio=2.0) == 3
+    assert remove_spikes(raw, np.full((1, 2), 5.0), 60, max_width_scans=3, ratio=2.0) == 3
     assert raw[0].max() == 20.0 and np.array_equal(raw[1], before)
 
 
@@ -109,9 +109,9 @@ def test_noise_is_local_so_cutting_the_run_keeps_the_components_before_the_cut()
 
 def test_block_noise_follows_each_part_of_the_run() -> None:
     rng = np.random.default_rng(1)
-    raw = np.concatenate([rng.normal(100.0, 5.0, 240), rng.normal(100.0, 50.0, 240)])[None, :]
+    raw = np.abs(np.concatenate([rng.normal(0.0, 5.0, 240), rng.normal(0.0, 50.0, 240)]))[None, :]
     noise = block_noise(raw, 240)[:, 0]
-    assert 4.0 < noise[0] < 6.0 and 40.0 < noise[1] < 60.0
+    assert 2.0 < noise[0] < 6.0 and 20.0 < noise[1] < 60.0 and noise[1] > 8 * noise[0]
 
 
 @pytest.mark.shared_data

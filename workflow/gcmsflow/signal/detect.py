@@ -34,9 +34,10 @@ def find_apexes(traces: Traces, min_sn: float, min_prominence: float, window_sca
     on a peak's tail is not an apex. Returns (scan position refined, ion index, height)."""
     c = traces.corrected
     inner = c[1:-1]
-    is_apex = (inner > c[:-2]) & (inner >= c[2:]) & (inner >= min_sn * traces.noise_per_scan()[1:-1])
-    scan, ion = np.nonzero(is_apex)
+    scan, ion = np.nonzero((inner > c[:-2]) & (inner >= c[2:]) & (inner > 0))
     scan = scan + 1
+    high = c[scan, ion] >= min_sn * traces.noise_at(scan, ion)
+    scan, ion = scan[high], ion[high]
     keep = np.zeros(scan.size, bool)
     by_ion = np.argsort(ion, kind="stable")
     bounds = np.searchsorted(ion[by_ion], np.arange(c.shape[1] + 1))
@@ -66,6 +67,29 @@ def perceive_components(position: np.ndarray, n_scans: int, min_ions: int, sigma
     return peaks
 
 
+def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[np.ndarray, np.ndarray]:
+    """Component centres and the apex tolerance (scans) of each, in time order.
+
+    First where ion apexes coincide within ``apex_tolerance_scans``; then, among the apexes no
+    centre claims, where they coincide within ``loose_tolerance_scans``: the apexes of a weak
+    compound's ions scatter by a scan or two around its apex."""
+    centres = perceive_components(position, n_scans, params.min_component_ions, params.perceive_sigma_scans).astype(float)
+    tolerance = np.full(centres.size, params.apex_tolerance_scans)
+    loose = params.loose_tolerance_scans
+    if loose > params.apex_tolerance_scans and centres.size:
+        at = np.searchsorted(centres, position)
+        left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
+        gap = np.minimum(np.abs(position - left), np.abs(position - right))
+        extra = perceive_components(position[gap > params.apex_tolerance_scans], n_scans, params.min_component_ions, loose / 2.0)
+        at = np.searchsorted(centres, extra)
+        left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
+        extra = extra[np.minimum(np.abs(extra - left), np.abs(extra - right)) > 2.0 * loose]
+        order = np.argsort(np.concatenate([centres, extra]), kind="stable")
+        centres = np.concatenate([centres, extra.astype(float)])[order]
+        tolerance = np.concatenate([tolerance, np.full(extra.size, loose)])[order]
+    return centres, tolerance
+
+
 def peak_extent(trace: np.ndarray, apex: int, floor_fraction: float = 0.02) -> tuple[int, int]:
     """Scan range around ``apex`` until the trace falls below ``floor_fraction`` of the apex or rises again."""
     top = trace[apex]
@@ -78,10 +102,12 @@ def peak_extent(trace: np.ndarray, apex: int, floor_fraction: float = 0.02) -> t
     return lo, hi
 
 
-def build_models(traces: Traces, centres: np.ndarray, apexes: tuple, params: DetectParams, mz: np.ndarray) -> list[Model]:
+def build_models(
+    traces: Traces, centres: np.ndarray, tolerance: np.ndarray, apexes: tuple, params: DetectParams, mz: np.ndarray
+) -> list[Model]:
     """One model peak per perceived component, from its most intense ion not shared with a neighbour.
 
-    A component's candidates are the ion apexes within ``apex_tolerance_scans`` of its centre; an
+    A component's candidates are the ion apexes within ``tolerance`` (scans, per centre) of it; an
     ion is shared when it also apexes at one of the three nearest centres on either side (< 40
     scans away). Shared and ubiquitous (TMS, bleed) ions are down-weighted. Centres whose best
     ion apex is the same one give a single model.
@@ -89,7 +115,7 @@ def build_models(traces: Traces, centres: np.ndarray, apexes: tuple, params: Det
     position, ion, height = apexes
     order = np.argsort(position)
     position, ion, height = position[order], ion[order], height[order]
-    tol = params.apex_tolerance_scans
+    tol = np.asarray(tolerance)
     centres = np.asarray(centres)
     first = np.searchsorted(position, centres - tol)
     size = np.searchsorted(position, centres + tol) - first
@@ -126,8 +152,8 @@ def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> 
     traces = preprocess(cube.intensity, cube.scan_interval_s, params)
     window = max(1, int(round(params.prominence_window_s / cube.scan_interval_s)))
     apexes = find_apexes(traces, params.min_ion_sn, params.min_prominence, window)
-    centres = perceive_components(apexes[0], cube.times_s.size, params.min_component_ions, params.perceive_sigma_scans)
-    models = build_models(traces, centres, apexes, params, cube.mz)
+    centres, tolerance = perceive(apexes[0], cube.times_s.size, params)
+    models = build_models(traces, centres, tolerance, apexes, params, cube.mz)
     dt = cube.scan_interval_s
     ubiquitous = np.isin(cube.mz, params.avoid_quant_mz)
     rows = []

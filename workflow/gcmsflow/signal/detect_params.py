@@ -11,7 +11,8 @@ UBIQUITOUS_MZ = (73, 74, 75, 147, 148, 149, 207, 208, 209, 281, 282)
 class DetectParams:
     """Detection settings; times in seconds, windows in scans where named so.
 
-    ``noise_window_s``: the run is cut into blocks of this length from its first scan and each ion's
+    ``loose_tolerance_scans``: apexes no component claims are perceived again with this tolerance
+    (weak compounds' ion apexes scatter). ``noise_window_s``: the run is cut into blocks of this length from its first scan and each ion's
     noise is estimated within each block. ``spike_ratio`` and ``max_spike_width_s``: an excursion
     of at most that width standing ``spike_ratio`` times above both its neighbouring scans (and
     3 noise levels above the higher) is a spike and is flattened before smoothing.
@@ -28,11 +29,12 @@ class DetectParams:
     min_sn: float = 5.0
     apex_tolerance_scans: float = 1.5
     perceive_sigma_scans: float = 0.4
+    loose_tolerance_scans: float = 2.0
     noise_window_s: float = 60.0
     spike_ratio: float = 2.0
     max_spike_width_s: float = 0.8
     min_prominence: float = 0.3
     prominence_window_s: float = 10.0
     min_shape_corr: float = 0.8
-    min_shape_scans: int = 5
+    min_shape_scans: int = 4
     avoid_quant_mz: tuple[int, ...] = field(default=UBIQUITOUS_MZ)

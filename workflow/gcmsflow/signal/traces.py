@@ -29,13 +29,13 @@ class Traces:
     noise_blocks: np.ndarray
     block_scans: int
 
-    def noise(self, scan: np.ndarray | int) -> np.ndarray:
-        """Noise of every ion at ``scan`` (an index or an array of indices: one row per scan)."""
-        return self.noise_blocks[np.minimum(np.asarray(scan) // self.block_scans, self.noise_blocks.shape[0] - 1)]
+    def noise(self, scan: int) -> np.ndarray:
+        """Noise of every ion at ``scan``."""
+        return self.noise_blocks[min(scan // self.block_scans, self.noise_blocks.shape[0] - 1)]
 
-    def noise_per_scan(self) -> np.ndarray:
-        """Noise of every ion at every scan (scans x ions)."""
-        return np.repeat(self.noise_blocks, self.block_scans, axis=0)[: self.corrected.shape[0]]
+    def noise_at(self, scan: np.ndarray, ion: np.ndarray) -> np.ndarray:
+        """Noise of ion ``ion[k]`` at scan ``scan[k]``."""
+        return self.noise_blocks[np.minimum(scan // self.block_scans, self.noise_blocks.shape[0] - 1), ion]
 
 
 def block_noise(raw: np.ndarray, block_scans: int) -> np.ndarray:
@@ -58,24 +58,28 @@ def block_noise(raw: np.ndarray, block_scans: int) -> np.ndarray:
     return out
 
 
-def remove_spikes(raw: np.ndarray, noise: np.ndarray, max_width_scans: int, ratio: float) -> int:
-    """Flatten, in place, excursions of 1 to ``max_width_scans`` scans that stand ``ratio`` times above
-    both neighbouring scans and ``SPIKE_NOISE_LEVELS`` x ``noise`` (ions x scans, as ``raw``) above the
-    higher one: they are set to that neighbour. Returns how many cells were flattened."""
-    flattened = 0
+def remove_spikes(raw: np.ndarray, noise_blocks: np.ndarray, block_scans: int, max_width_scans: int, ratio: float) -> int:
+    """Flatten, in place, excursions of 1 to ``max_width_scans`` scans of ``raw`` (ions x scans) that stand
+    ``ratio`` times above both neighbouring scans and ``SPIKE_NOISE_LEVELS`` noise levels (``noise_blocks``,
+    blocks x ions) above the higher one: they are set to that neighbour. Returns how many cells were flattened.
+
+    Only scans that rise ``ratio`` times over the scan before can open a spike, so the widths are
+    checked on those few candidates."""
     n = raw.shape[1]
+    ion, start = np.nonzero(raw[:, 1:] > ratio * raw[:, :-1])
+    start += 1
+    flattened = 0
     for width in range(1, max_width_scans + 1):
-        if n < width + 2:
-            break
-        low = raw[:, 1 : n - width].copy()  # lowest value of each run of ``width`` scans
+        inside = start + width < n
+        i, s = ion[inside], start[inside]
+        low = raw[i, s]
         for k in range(1, width):
-            np.minimum(low, raw[:, 1 + k : n - width + k], out=low)
-        bound = np.maximum(raw[:, : n - width - 1], raw[:, width + 1 :])
-        spike = (low > ratio * bound) & (low - bound > SPIKE_NOISE_LEVELS * noise[:, 1 : n - width])
-        ion, start = np.nonzero(spike)
+            np.minimum(low, raw[i, s + k], out=low)
+        bound = np.maximum(raw[i, s - 1], raw[i, s + width])
+        spike = (low > ratio * bound) & (low - bound > SPIKE_NOISE_LEVELS * noise_blocks[s // block_scans, i])
         for k in range(width):
-            raw[ion, start + 1 + k] = bound[ion, start]
-        flattened += ion.size * width
+            raw[i[spike], s[spike] + k] = bound[spike]
+        flattened += int(spike.sum()) * width
     return flattened
 
 
@@ -89,8 +93,7 @@ def preprocess(intensity: np.ndarray, scan_interval_s: float, params: DetectPara
     raw = intensity.T.astype(np.float64, order="C")
     block = max(2, int(round(params.noise_window_s / scan_interval_s)))
     noise_blocks = block_noise(raw, block)
-    per_scan = np.repeat(noise_blocks.T, block, axis=1)[:, : raw.shape[1]]
-    remove_spikes(raw, per_scan, max(1, int(params.max_spike_width_s / scan_interval_s + 1e-9)), params.spike_ratio)
+    remove_spikes(raw, noise_blocks, block, int(params.max_spike_width_s / scan_interval_s + 1e-9), params.spike_ratio)
     window = max(3, params.smooth_window_scans | 1)
     smooth = savgol_filter(raw, window, 2, axis=1, mode="nearest") if raw.shape[1] > window else raw
     width = max(3, int(round(params.baseline_window_s / scan_interval_s)))
