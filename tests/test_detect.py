@@ -5,14 +5,9 @@ from __future__ import annotations
 import numpy as np
 from conftest import synthetic_cube
 from gcmsflow.core.spectra import format_spectrum, parse_spectrum
-from gcmsflow.signal.detect import (
-    DetectParams,
-    Traces,
-    build_models,
-    detect_components,
-    nnls_columns,
-    peak_extent,
-)
+from gcmsflow.signal.detect import DetectParams, build_models, detect_components, peak_extent
+from gcmsflow.signal.traces import Traces
+from gcmsflow.signal.unmix import nnls_columns
 from scipy.optimize import nnls
 
 A = {116: 1.0, 132: 0.5, 231: 0.3, 73: 0.9, 188: 0.2}
@@ -77,7 +72,7 @@ def test_two_centres_on_one_ion_apex_give_one_model() -> None:
     corrected = np.zeros((200, 4))
     corrected[:, 0] = 1000.0 * np.exp(-0.5 * ((scans - 100) / 2.0) ** 2)
     apexes = (np.array([100.0, 100.2, 100.4, 101.6]), np.array([0, 1, 2, 3]), np.array([1000.0, 50.0, 40.0, 30.0]))
-    models = build_models(Traces(corrected, np.ones(4)), np.array([100, 101]), apexes, DetectParams(), np.arange(50, 54))
+    models = build_models(Traces(corrected, np.ones((1, 4)), 200), np.array([100, 101]), np.array([1.5, 1.5]), apexes, DetectParams(), np.arange(50, 54))
     assert [(m.apex, m.ion) for m in models] == [(100, 0)]
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..core.errors import GcmsflowError
 from ..core.scancube import ScanCube, load_cube
-from .detect import DetectParams, preprocess
+from .detect_params import DetectParams
+from .traces import preprocess
 
 SHIFT_NEIGHBOURHOOD_S = 60.0
 LOD_SN = 3.0

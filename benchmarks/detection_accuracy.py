@@ -1,0 +1,110 @@
+"""Detection against the simulator's truth: recall and components per true compound, per preset and seed.
+
+Simulates each study (the default demo and ``--preset hard`` for several seeds), imports and detects
+every study run (samples and pooled QCs) and matches components to true compounds: a component
+belongs to the compound whose true apex lies within ``MATCH_S`` of it and whose true spectrum it
+resembles most (cosine of intensities >= ``MIN_COSINE``). Prints, per study: detection recall of
+the compounds at quant-ion S/N >= 10 (true apex height over the detector noise), components per
+compound found (target <= 1.2) and components per run no compound explains (noise, bleed).
+
+    python benchmarks/detection_accuracy.py [--seeds 1 2 3] [--workdir /tmp/gcmsflow-detection]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+from gcmsflow.core.spectra import parse_spectrum  # noqa: E402
+from gcmsflow.demo.labelling import compound_fragments, with_clusters  # noqa: E402
+from gcmsflow.demo.severity import preset  # noqa: E402
+from gcmsflow.demo.simulate import load_compounds, simulate_study, study_spectra  # noqa: E402
+from gcmsflow.io.importer import import_run  # noqa: E402
+from gcmsflow.signal.detect import detect_components  # noqa: E402
+
+MATCH_S, MIN_COSINE, MIN_SN = 2.0, 0.6, 10.0
+TARGET_RECALL, TARGET_PER_COMPOUND = 0.95, 1.2
+
+
+def true_spectra(seed: int) -> np.ndarray:
+    """The simulated compounds' spectra (with isotope clusters) as rows over m/z 0-999."""
+    compounds = load_compounds()
+    spectra, _, _ = study_spectra(compounds, seed, None)
+    fragments = compound_fragments(compounds)
+    dense = np.zeros((len(spectra), 1000))
+    for k, spectrum in enumerate(spectra):
+        for mz, value in with_clusters(spectrum, fragments.get(k, []), "", "").items():
+            dense[k, mz] = value
+    return dense / np.linalg.norm(dense, axis=1, keepdims=True)
+
+
+def owners(peaks: pd.DataFrame, apex_s: np.ndarray, spectra: np.ndarray) -> np.ndarray:
+    """Per component the row of its true compound (within ``MATCH_S``, best cosine >= ``MIN_COSINE``), -1 for none."""
+    out = np.full(len(peaks), -1)
+    for i, (rt, text) in enumerate(zip(peaks["rt"], peaks["spectrum"])):
+        near = np.flatnonzero(np.abs(apex_s - rt) <= MATCH_S)
+        if near.size == 0:
+            continue
+        mz, values = parse_spectrum(text)
+        vector = np.zeros(1000)
+        vector[mz] = values
+        cosine = spectra[near] @ vector / max(np.linalg.norm(vector), 1e-12)
+        if cosine.max() >= MIN_COSINE:
+            out[i] = near[int(np.argmax(cosine))]
+    return out
+
+
+def study_figures(folder: Path, seed: int, noise: float) -> dict[str, float]:
+    """Recall, components per found compound and unexplained components per run of one simulated study."""
+    sheet = pd.read_csv(folder / "samples.tsv", sep="\t")
+    truth = pd.read_csv(folder / "truth" / "peaks.tsv", sep="\t")
+    compounds = load_compounds()
+    row_of = {c: k for k, c in enumerate(compounds["compound_id"])}
+    spectra = true_spectra(seed)
+    hits, per_compound, unexplained, runs, seconds = [], [], 0, 0, 0.0
+    for run in sheet[sheet["type"].isin(["sample", "qc"])].itertuples():
+        mine = truth[(truth["sample"] == run.sample) & truth["compound_id"].isin(row_of)]
+        start = time.perf_counter()
+        peaks = detect_components(import_run(folder / run.file))
+        seconds += time.perf_counter() - start
+        apex = np.full(len(compounds), np.inf)
+        apex[[row_of[c] for c in mine["compound_id"]]] = mine["rt_s"].to_numpy()
+        owner = owners(peaks, apex, spectra)
+        counts = np.bincount(owner[owner >= 0], minlength=len(compounds))
+        strong = mine[mine["quant_height"] / noise >= MIN_SN]
+        hits += [counts[row_of[c]] > 0 for c in strong["compound_id"]]
+        per_compound += counts[counts > 0].tolist()
+        unexplained += int((owner < 0).sum())
+        runs += 1
+    return {"recall": float(np.mean(hits)), "n_strong": len(hits), "per_compound": float(np.mean(per_compound)),
+            "unexplained_per_run": unexplained / runs, "detect_s_per_run": seconds / runs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/gcmsflow-detection"))
+    args = parser.parse_args()
+    studies = [("default", None)] + [("hard", seed) for seed in args.seeds]
+    print(f"{'study':14} {'recall':>7} {'(n)':>6} {'comp/compound':>14} {'unexplained/run':>16} {'detect s/run':>13}")
+    for name, seed in studies:
+        design, severity = preset(name, None, seed=seed)
+        folder = args.workdir / f"{name}-{design.seed}"
+        if not (folder / "truth" / "settings.json").exists():
+            simulate_study(folder, design, severity)
+        f = study_figures(folder, design.seed, severity.detector_noise)
+        ok = f["recall"] >= TARGET_RECALL and f["per_compound"] <= TARGET_PER_COMPOUND
+        print(f"{name + ' ' + str(design.seed):14} {f['recall']:7.3f} {f['n_strong']:6d} {f['per_compound']:14.3f} "
+              f"{f['unexplained_per_run']:16.1f} {f['detect_s_per_run']:13.2f}  {'met' if ok else 'NOT met'}")
+    print(f"targets: recall >= {TARGET_RECALL}, components per compound <= {TARGET_PER_COMPOUND}")
+
+
+if __name__ == "__main__":
+    main()
