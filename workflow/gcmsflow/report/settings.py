@@ -20,7 +20,6 @@ from ..stats.contrasts import DifferentialParams
 from ..stats.drift import DriftParams
 from ..stats.filters import FilterParams
 from ..stats.normalize import NormalizeParams
-from ..quantify.standards import QuantParams
 from ..tracing.fragments import TracingParams
 
 # config block -> the settings dataclass it fills (``normalize`` also takes the top-level ``internal_standard``)
