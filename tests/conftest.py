@@ -103,3 +103,12 @@ def synthetic_cube(peaks: list[tuple[float, float, dict[int, float]]], noise: fl
         for ion, rel in spectrum.items():
             intensity[:, ion - 50] += height * rel * profile
     return ScanCube(times, mz, intensity.astype(np.float32), {"source": "synthetic"})
+
+
+@pytest.fixture(scope="session")
+def small_run(small_study: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small study run through the whole workflow (shared by the tests that read its results): the working directory."""
+    workdir = tmp_path_factory.mktemp("run")
+    result = snakemake(workdir, "--config", f"samples={small_study / 'samples.tsv'}", f"library={small_study / 'library.msp'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
