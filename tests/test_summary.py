@@ -42,7 +42,9 @@ def test_contrast_and_qc_sections_count_what_happened() -> None:
                        "n_case": 6, "n_control": 6, "n_tested": 3, "note": "batch added as covariate"})
     text = contrast_summary(stats, model)
     assert "2 changed at q &lt; 0.05 (1 lower, 1 higher in asn_deprived)" in text and "Asparagine, 3TMS" in text and "Serine" not in text
-    assert "batch added as covariate" in text
+    assert "batch added as covariate" in text and "not tested" not in text
+    constant = stats.assign(test=["moderated_t", "not tested: constant", "not tested: constant"])
+    assert "Of 3 features tested (2 more equal up to rounding in every run, not tested)" in contrast_summary(constant, model)
     precision = pd.DataFrame({"stage": ["raw", "drift_corrected", "normalized"], "n_features": 3, "median_qc_rsd_percent": [17.5, 10.3, 8.0],
                               "share_below_20": 0.5, "share_below_30": 1.0})
     filters = pd.DataFrame({"removed_by": [None, "d_ratio", "missingness", None]})

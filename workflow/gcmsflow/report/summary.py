@@ -11,6 +11,7 @@ import pandas as pd
 from ..identify.params import MatchParams
 from ..signal.ri import RiParams
 from ..stats.contrasts import Q_THRESHOLD
+from ..stats.differential import NOT_TESTED
 from ..stats.filters import FilterParams
 from .settings import StudySettings
 
@@ -26,6 +27,12 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, classes="table", float_format=lambda x: f"{x:.3g}", na_rep="", escape=True)
 
 
+def _untested(stats: pd.DataFrame) -> str:
+    """A note on the features left untested as constant up to rounding (none: empty)."""
+    n = int((stats["test"] == NOT_TESTED).sum()) if "test" in stats else 0
+    return f" ({n} more equal up to rounding in every run, not tested)" if n else ""
+
+
 def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float = Q_THRESHOLD, top: int = 15) -> str:
     """One contrast: its model, how many features changed, and the named ones with log2fc, CI and q."""
     changed = stats[stats["qvalue"] < q_threshold]
@@ -33,7 +40,7 @@ def contrast_summary(stats: pd.DataFrame, model: pd.Series, q_threshold: float =
     text = (
         f"<h3>{escape(str(model['contrast']))}: {escape(str(model['case']))} vs {escape(str(model['control']))}</h3>"
         f"<p>{escape(str(model['test']))} test, design {escape(str(model['design']))}, {int(model['n_case'])} vs "
-        f"{int(model['n_control'])} samples. Of {int(model['n_tested'])} features tested, {len(changed)} changed at "
+        f"{int(model['n_control'])} samples. Of {int(model['n_tested'])} features tested{_untested(stats)}, {len(changed)} changed at "
         f"q &lt; {q_threshold:g} ({down} lower, {up} higher in {escape(str(model['case']))}).</p>"
     )
     if isinstance(model.get("note"), str) and model["note"]:

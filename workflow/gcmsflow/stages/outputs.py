@@ -59,7 +59,7 @@ def run_summary(
         raise GcmsflowError(provenance, f"not a readable provenance record ({err})") from None
     contrasts = [
         (
-            read_tsv(stats_path, ["feature_id", "name", "log2fc", "ci_low", "ci_high", "qvalue"]),
+            read_tsv(stats_path, ["feature_id", "name", "log2fc", "ci_low", "ci_high", "qvalue", "test"]),
             read_tsv(model_path, ["contrast", "case", "control", "test", "design", "n_case", "n_control", "n_tested", "note"]).iloc[0],
         )
         for stats_path, model_path in zip(sorted(stats), sorted(models))
