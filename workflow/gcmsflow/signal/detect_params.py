@@ -29,7 +29,7 @@ class DetectParams:
     min_sn: float = 5.0
     apex_tolerance_scans: float = 1.5
     perceive_sigma_scans: float = 0.4
-    loose_tolerance_scans: float = 2.0
+    loose_tolerance_scans: float = 3.0
     noise_window_s: float = 60.0
     spike_ratio: float = 2.0
     max_spike_width_s: float = 0.8

@@ -18,6 +18,7 @@ from scipy.signal import savgol_filter
 from .detect_params import DetectParams
 
 SPIKE_NOISE_LEVELS = 3.0
+FLOOR_SHARE = 0.2  # noise floor: this share of the block's 5th percentile of positive intensities
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Traces:
 
 def block_noise(raw: np.ndarray, block_scans: int) -> np.ndarray:
     """Noise per block of ``block_scans`` scans for each ion of ``raw`` (ions x scans): the robust
-    SD of scan-to-scan differences (MAD x 1.4826 / sqrt 2), at least half the block's 5th percentile
+    SD of scan-to-scan differences (MAD x 1.4826 / sqrt 2), at least ``FLOOR_SHARE`` of the block's 5th percentile
     of positive intensities (centroided data hold mostly zeros). A last block of one scan takes the
     previous block's level."""
     n_ions, n_scans = raw.shape
@@ -52,7 +53,7 @@ def block_noise(raw: np.ndarray, block_scans: int) -> np.ndarray:
             out[b] = out[b - 1] if b else 1.0
             continue
         positive = chunk[chunk > 0]
-        floor = 0.5 * float(np.percentile(positive, 5)) if positive.size else 1.0
+        floor = FLOOR_SHARE * float(np.percentile(positive, 5)) if positive.size else 1.0
         mad = np.median(np.abs(np.diff(chunk, axis=1)), axis=1) * 1.4826 / np.sqrt(2.0)
         out[b] = np.maximum(mad, floor)
     return out
