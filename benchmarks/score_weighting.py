@@ -41,6 +41,7 @@ CHOICES = {
     "(m/z)^1, every ion": replace(BASE, mz_power=1.0, isolated_below=0.0),
     "(m/z)^1, isolated ions < 25 % dropped": replace(BASE, mz_power=1.0, isolated_below=0.25),
     "(m/z)^0.5, every ion": replace(BASE, mz_power=0.5, isolated_below=0.0),
+    "(m/z)^0.5, isolated ions < 25 % dropped": replace(BASE, mz_power=0.5, isolated_below=0.25),
     "(m/z)^0 (intensity only), every ion": replace(BASE, mz_power=0.0, isolated_below=0.0),
 }
 
