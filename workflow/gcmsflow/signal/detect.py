@@ -164,7 +164,9 @@ def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> 
         for k, model in enumerate(group):
             amp = amplitudes[:, k]
             noise = traces.noise(model.apex)
-            significant = (amp >= 3.0 * noise) & (shape_correlation(block, design, amplitudes, k, model, lo) >= params.min_shape_corr)
+            significant = amp >= 3.0 * noise
+            candidates = np.flatnonzero(significant)
+            significant[candidates] = shape_correlation(block, design, amplitudes, k, model, lo, candidates) >= params.min_shape_corr
             if significant.sum() < params.min_component_ions:
                 continue
             purity = amp / np.maximum(fitted_at_apex[model.apex - lo], 1e-12)
