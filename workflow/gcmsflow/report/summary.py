@@ -158,8 +158,11 @@ def methods_paragraph(config: dict, provenance: dict, calibrated: bool = True) -
         f"pandas {escape(versions['pandas'])}, statsmodels {escape(versions['statsmodels'])}, matchms {escape(versions['matchms'])}). "
         f"Runs were binned to unit mass (m/z {config['import']['mz_min']}–{config['import']['mz_max']}); components were "
         f"detected per ion (Savitzky–Golay window {config['detect']['smooth_window_scans']} scans, running-minimum baseline over "
-        f"{config['detect']['baseline_window_s']:g} s, S/N ≥ {config['detect']['min_sn']:g}) and co-eluting compounds unmixed by "
-        f"non-negative least squares. " + ri_sentence(config["ri"], calibrated) +
+        f"{config['detect']['baseline_window_s']:g} s, S/N ≥ {config['detect']['min_sn']:g} against each ion's noise in "
+        f"{config['detect']['noise_window_s']:g} s blocks of the run, spikes up to {config['detect']['max_spike_width_s']:g} s wide "
+        f"flattened first) and co-eluting compounds unmixed by non-negative least squares; an ion joined a component only if "
+        f"its trace correlated with the component's peak shape (r ≥ {config['detect']['min_shape_corr']:g}). "
+        + ri_sentence(config["ri"], calibrated) +
         (f"Components were aligned within {config['align']['ri_window']:g} RI units" if calibrated else f"Components were aligned within {config['align']['rt_window_s']:g} s")
         + f" (spectral cosine ≥ {config['align']['min_similarity']:g}) "
         f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(str(config['library']))} "
