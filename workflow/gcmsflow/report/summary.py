@@ -211,10 +211,15 @@ def methods_paragraph(settings: StudySettings, provenance: dict, calibrated: boo
         f"pandas {escape(versions['pandas'])}, statsmodels {escape(versions['statsmodels'])}, matchms {escape(versions['matchms'])}). "
         f"Runs were binned to unit mass (m/z {settings.import_.mz_min}–{settings.import_.mz_max}); components were "
         f"detected per ion (Savitzky–Golay window {detect.smooth_window_scans} scans, running-minimum baseline over "
-        f"{detect.baseline_window_s:g} s, S/N ≥ {detect.min_sn:g}) and co-eluting compounds unmixed by "
-        f"non-negative least squares. " + ri_sentence(settings.ri, calibrated) +
+        f"{detect.baseline_window_s:g} s, S/N ≥ {detect.min_sn:g} against each ion's noise in "
+        f"{detect.noise_window_s:g} s blocks of the run, spikes up to {detect.max_spike_width_s:g} s wide "
+        f"flattened first) and co-eluting compounds unmixed by non-negative least squares; an ion joined a component only if "
+        f"its trace correlated with the component's peak shape (r ≥ {detect.min_shape_corr:g}). "
+        + ri_sentence(settings.ri, calibrated) +
         (f"Components were aligned within {align.ri_window:g} RI units" if calibrated else f"Components were aligned within {align.rt_window_s:g} s")
-        + f" (spectral cosine ≥ {align.min_similarity:g}) "
+        + f" (spectral cosine ≥ {align.min_similarity:g}"
+        + (", after each run was warped onto the study's retention scale from landmark compounds" if align.correct_retention else "")
+        + ") "
         f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(settings.library)} "
         f"by weighted dot product ((m/z)^{annotate.mz_power:g}·I^{annotate.intensity_power:g}) with a "
         f"Gaussian RI penalty (σ = {annotate.ri_sigma:g}). Features whose blank mean reached "

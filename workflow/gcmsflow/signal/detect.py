@@ -160,11 +160,15 @@ def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> 
     for group in clusters(models):
         amplitudes, design, lo = unmix(traces.corrected, traces.noise((group[0].lo + max(m.hi for m in group)) // 2), group)
         fitted_at_apex = design @ amplitudes.T
-        block = traces.corrected[lo : lo + design.shape[0]]
+        residual = traces.corrected[lo : lo + design.shape[0]] - fitted_at_apex
         for k, model in enumerate(group):
             amp = amplitudes[:, k]
             noise = traces.noise(model.apex)
-            significant = (amp >= 3.0 * noise) & (shape_correlation(block, design, amplitudes, k, model, lo) >= params.min_shape_corr)
+            significant = amp >= 3.0 * noise
+            candidates = np.flatnonzero(significant)
+            extent = slice(model.lo - lo, model.hi - lo + 1)
+            r = shape_correlation(residual[extent, candidates], design[extent, k], amp[candidates])
+            significant[candidates] = r >= params.min_shape_corr
             if significant.sum() < params.min_component_ions:
                 continue
             purity = amp / np.maximum(fitted_at_apex[model.apex - lo], 1e-12)

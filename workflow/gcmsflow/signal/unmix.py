@@ -101,13 +101,12 @@ def _active_sets(design: np.ndarray, targets: np.ndarray, gram: np.ndarray, mome
     return solution
 
 
-def shape_correlation(block: np.ndarray, design: np.ndarray, amplitudes: np.ndarray, k: int, model: Model, lo: int) -> np.ndarray:
-    """Per ion, the Pearson correlation of its own part of the signal (``block`` minus the other
-    models' fitted parts) with model ``k``'s peak shape over the model's extent."""
-    rows = slice(model.lo - lo, model.hi - lo + 1)
-    others = np.delete(np.arange(design.shape[1]), k)
-    own = block[rows] - design[rows][:, others] @ amplitudes[:, others].T
-    shape = design[rows, k] - design[rows, k].mean()
-    own = own - own.mean(axis=0)
-    norm = np.linalg.norm(own, axis=0) * np.linalg.norm(shape)
-    return np.divide(shape @ own, norm, out=np.zeros(own.shape[1]), where=norm > 0)
+def shape_correlation(residual: np.ndarray, shape: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
+    """Per ion (column), the Pearson correlation with the model peak ``shape`` of the ion's own part
+    of the signal: the fit's ``residual`` plus the model's share ``shape x amplitudes`` (over the
+    model's extent)."""
+    own = residual + np.outer(shape, amplitudes)
+    own -= own.mean(axis=0)
+    centred = shape - shape.mean()
+    norm = np.linalg.norm(own, axis=0) * np.linalg.norm(centred)
+    return np.divide(centred @ own, norm, out=np.zeros(own.shape[1]), where=norm > 0)
