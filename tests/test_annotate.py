@@ -171,3 +171,11 @@ def test_a_noise_ion_at_mz_521_does_not_unname_massbank_asparagine() -> None:
     assert score_matrix(query, lib.intensity[:1], MatchParams(isolated_below=0.0))["forward"][0, 0] < params.min_spectral
     _, best, _ = annotate(query, np.array([1680.0]), ["F1"], lib, params)
     assert best.loc[0, "name"] == "L-Asparagine (3 TMS)" and best.loc[0, "score"] >= params.min_score
+
+
+def test_mass_check_takes_a_labelled_runs_isotopologues_for_the_entrys_ions() -> None:
+    entry = {73: 100.0, 147: 40.0, 218: 30.0, 190: 10.0}  # alanine 2TMS-like: M-15 at 218
+    labelled = entry | {218: 15.0, 219: 5.0, 220: 4.0, 221: 12.0}  # half the M-15 fragment carries three 13C
+    assert mass_consistent(dense([labelled]), dense([entry]), 5.0, 20.0, 0.15)[0]
+    stray = entry | {229: 20.0}  # a high ion 11 above the entry's: not an isotopologue of it
+    assert not mass_consistent(dense([stray]), dense([entry]), 5.0, 20.0, 0.15)[0]

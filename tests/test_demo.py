@@ -31,7 +31,9 @@ def test_asparagine_falls_and_unchanged_metabolites_are_rarely_called(demo: tupl
     unchanged = set(truth.loc[truth["log2fc"] == 0, "name"])
     tested = stats[stats["name"].isin(unchanged) & stats["pvalue"].notna()]
     assert len(tested) >= 10
-    assert (tested["qvalue"] < 0.05).mean() <= 0.05
+    called = stats[stats["qvalue"] < 0.05]
+    false = called["name"].isin(unchanged).sum()
+    assert false / len(called) <= 0.10  # false discovery proportion among the changes called (issue 16: <= 0.10)
 
 
 def test_drift_correction_lowers_qc_rsd_and_the_summary_says_so(demo_run: Path) -> None:

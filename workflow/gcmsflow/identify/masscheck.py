@@ -5,7 +5,9 @@ The (m/z)^3 weighting of the search lets a few high ions decide a match, so an i
 the entry has a strong M-1 ion at m/z 97 that the query lacks. A spectrum's *high ions* are those at
 >= ``percent`` % of its base peak within ``window_mz`` of its highest such ion (M+ and the losses of
 H, CH3); a pair is consistent when each side's high ions are present in the other at >= ``ratio``
-times their relative intensity. Entry ions below the query's lowest recorded m/z are not asked for.
+times their relative intensity. Entry ions below the query's lowest recorded m/z are not asked for, and
+a query high ion up to ``ISOTOPOLOGUE_SPAN`` above one of the entry's high ions counts as that ion's
+isotopologue (a run labelled by a tracer carries M+1, M+2, ... of the fragments the library has unlabelled).
 On MassBank (each spectrum cut at m/z 50 against every other, forward score >= 0.7; test_annotate),
 the defaults (5 %, 20, 0.15) keep 93 % of the best hits of the same compound and refuse 40 % of the
 best hits of another compound.
@@ -14,6 +16,8 @@ best hits of another compound.
 from __future__ import annotations
 
 import numpy as np
+
+ISOTOPOLOGUE_SPAN = 6
 
 
 def high_ions(spectra: np.ndarray, percent: float, window_mz: float) -> np.ndarray:
@@ -33,8 +37,12 @@ def mass_consistent(queries: np.ndarray, entries: np.ndarray, percent: float, wi
     mz = np.arange(queries.shape[1])
     recorded = queries > 0
     lowest = np.where(recorded.any(axis=1), np.argmax(recorded, axis=1), queries.shape[1])
-    entry_lacked = high_ions(entries, percent, window_mz) & (query < ratio * entry) & (mz[None, :] >= lowest[:, None])
-    query_lacked = high_ions(asked, percent, window_mz) & (entry < ratio * query)
+    entry_high = high_ions(entries, percent, window_mz)
+    entry_lacked = entry_high & (query < ratio * entry) & (mz[None, :] >= lowest[:, None])
+    isotopologue = np.zeros_like(entry_high)
+    for shift in range(1, ISOTOPOLOGUE_SPAN + 1):
+        isotopologue[:, shift:] |= entry_high[:, :-shift]
+    query_lacked = high_ions(asked, percent, window_mz) & (entry < ratio * query) & ~isotopologue
     return ~(entry_lacked | query_lacked).any(axis=1)
 
 

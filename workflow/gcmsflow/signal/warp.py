@@ -19,6 +19,7 @@ import pandas as pd
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
 MIN_LANDMARKS = 5
+OUTLIER_SDS = 3.0  # landmark deviations further than this many robust SDs from the run's median are left out
 LOWESS_DELTA = 0.01  # share of a run's landmark range within which LOWESS interpolates
 WINDOW_PER_SD = 4.0  # grouping window in robust SDs of the corrected landmark deviations
 MAX_WIDENING = 2.0  # ... at most this many times the configured window
@@ -61,7 +62,12 @@ def landmark_deviations(positions: np.ndarray, samples: np.ndarray, labels: np.n
 
 def run_warp(x: np.ndarray, at: np.ndarray, deviation: np.ndarray, span: float) -> np.ndarray:
     """A run's deviation at positions ``at``: LOWESS of ``deviation`` on landmark positions ``x``
-    (held constant beyond the outermost landmarks), or their median offset with few landmarks."""
+    (held constant beyond the outermost landmarks), or their median offset with few landmarks;
+    deviations more than ``OUTLIER_SDS`` robust SDs from the median are left out first."""
+    if deviation.size:  # a landmark far off the run's others is a mismatch, not drift
+        typical_sd = robust_sd(deviation)
+        keep = np.abs(deviation - np.median(deviation)) <= OUTLIER_SDS * typical_sd if typical_sd > 0 else np.ones(deviation.size, bool)
+        x, deviation = x[keep], deviation[keep]
     if x.size < MIN_LANDMARKS:
         return np.full(at.size, float(np.median(deviation)) if deviation.size else 0.0)
     delta = LOWESS_DELTA * float(np.ptp(x))  # neighbours closer than this are interpolated, not refitted
