@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .atomic import atomic_path
 from .errors import GcmsflowError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,28 +59,25 @@ def save_cube(cube: ScanCube, target: str | os.PathLike) -> None:
             )
 
 
-def load_metadata(path: str | os.PathLike) -> dict:
-    """Only the metadata of a cube written by :func:`save_cube` (the arrays are not read)."""
+def _read(path: str | os.PathLike, read: Callable[[Any], T]) -> T:
+    """``read`` applied to the opened .npz of a cube written by :func:`save_cube`; a missing or foreign file is one error."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return json.loads(str(data["metadata"]))
+            return read(data)
     except FileNotFoundError:
         raise GcmsflowError(path, "scan cube not found (run the import step first)") from None
     except (OSError, ValueError, KeyError) as err:
         raise GcmsflowError(path, f"not a gcmsflow scan cube ({err})") from None
+
+
+def load_metadata(path: str | os.PathLike) -> dict:
+    """Only the metadata of a cube written by :func:`save_cube` (the arrays are not read)."""
+    return _read(path, lambda data: json.loads(str(data["metadata"])))
 
 
 def load_cube(path: str | os.PathLike) -> ScanCube:
     """Read a cube written by :func:`save_cube`."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return ScanCube(
-                times_s=data["times_s"],
-                mz=data["mz"],
-                intensity=data["intensity"],
-                metadata=json.loads(str(data["metadata"])),
-            )
-    except FileNotFoundError:
-        raise GcmsflowError(path, "scan cube not found (run the import step first)") from None
-    except (OSError, ValueError, KeyError) as err:
-        raise GcmsflowError(path, f"not a gcmsflow scan cube ({err})") from None
+    return _read(
+        path,
+        lambda data: ScanCube(times_s=data["times_s"], mz=data["mz"], intensity=data["intensity"], metadata=json.loads(str(data["metadata"]))),
+    )
