@@ -83,8 +83,9 @@ def correct_retention(positions: np.ndarray, samples: np.ndarray, labels: np.nda
     shift = np.zeros(positions.size)
     rows, residuals = [], []
     by_run = dict(tuple(landmarks.groupby("sample", sort=False)))
+    rows_of = pd.Series(np.arange(positions.size)).groupby(samples, sort=False).indices  # one pass, not one scan per run
     for run in runs:
-        mine = np.flatnonzero(samples == run)
+        mine = rows_of[run]
         own = by_run.get(run, landmarks.iloc[:0])
         shift[mine] = run_warp(own["x"].to_numpy(), positions[mine], own["deviation"].to_numpy(), span)
         residual = own["deviation"].to_numpy() - shift[own["row"].to_numpy()]
