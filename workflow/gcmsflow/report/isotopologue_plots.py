@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..core.samplesheet import runs_of_type
+from ..tracing.extract import clean_clusters
 from .plots import _save
 
 PATHWAY = ("pyruvate", "lactate", "alanine", "serine", "glycine", "citrate", "2-oxoglutarate", "succinate", "fumarate", "malate",
@@ -20,8 +21,7 @@ def isotopologue_bars(isotopologues: pd.DataFrame, sheet: pd.DataFrame, target: 
     """Mean corrected fraction of M0..Mn per group (study samples) for the pathway metabolites' clean clusters
     (neither overlapped nor low signal)."""
     samples = sheet.loc[runs_of_type(sheet, "sample"), ["sample", "group"]]
-    clean = (isotopologues["overlap"].fillna("").astype(str) == "") & (isotopologues["low_signal"].astype(str) != "True")
-    data = isotopologues[clean].merge(samples, on="sample")
+    data = isotopologues[clean_clusters(isotopologues)].merge(samples, on="sample")
     data = data[data["metabolite"].isin(PATHWAY)]
     panels = list(dict.fromkeys(zip(data["metabolite"], data["fragment_mz"])))
     panels.sort(key=lambda p: (PATHWAY.index(p[0]), p[1]))

@@ -79,3 +79,8 @@ def overlapping_features(windows: pd.DataFrame, spectra: Mapping[str, np.ndarray
             if np.any(spectrum[ions] >= OVERLAP_SHARE * spectrum.max()):
                 found.append(other)
     return sorted(found)
+
+
+def clean_clusters(table: pd.DataFrame) -> pd.Series:
+    """Rows whose cluster is neither overlapped nor low signal (as the study tables are built, or read back from the TSV tables)."""
+    return (table["overlap"].fillna("").astype(str) == "") & (table["low_signal"].astype(str) != "True")

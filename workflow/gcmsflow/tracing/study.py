@@ -12,7 +12,7 @@ from ..core.errors import GcmsflowError
 from ..core.scancube import load_cube
 from ..signal.gapfill import expected_rt
 from .correct import correct_cluster
-from .extract import MIN_APEX_TO_FLOOR, apex_counts, cluster_areas, detection_floor, overlapping_features
+from .extract import MIN_APEX_TO_FLOOR, apex_counts, clean_clusters, cluster_areas, detection_floor, overlapping_features
 from .fragments import ISOTOPES, Fragment, TracingParams, matches, tracer_element
 
 ISOTOPOLOGUE_COLUMNS = ["sample", "metabolite", "fragment_mz", "isotopologue", "area", "fraction_corrected", "feature_id", "derivative", "tracer", "overlap", "low_signal"]
@@ -110,6 +110,6 @@ def tracing_tables(long: pd.DataFrame, links: pd.DataFrame, runs: list[str], not
     first = long[long["isotopologue"] == 0]
     enrichment = first[ENRICHMENT_COLUMNS].reset_index(drop=True)
     matrix = pd.DataFrame(np.nan, index=pd.Index(links["fragment_id"], name="fragment_id"), columns=runs)
-    for row in first[(first["overlap"] == "") & ~first["low_signal"]].itertuples(index=False):
+    for row in first[clean_clusters(first)].itertuples(index=False):
         matrix.at[row.fragment_id, row.sample] = row.fractional_enrichment
     return Tracing(isotopologues, enrichment, matrix.reset_index(names="fragment_id"), links, not_found)
