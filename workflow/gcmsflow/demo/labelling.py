@@ -117,7 +117,8 @@ def with_clusters(spectrum: dict[int, float], fragments: list[Fragment], tracer:
 
     The modelled M0 intensity is the unlabelled fragment's; labelling moves the same total to heavier ions.
     Not renormalised: intensities stay relative to the unlabelled compound's base peak, so labelling does
-    not change a compound's amount."""
+    not change a compound's amount. An ion beyond the fragment's natural cluster (its natural share under
+    ``CLUSTER_FLOOR``) belongs to another fragment: the labelled cluster adds to it instead of replacing it."""
     out = dict(spectrum)
     element = tracer_element(tracer) if tracer else "C"
     for fragment in fragments:
@@ -130,5 +131,7 @@ def with_clusters(spectrum: dict[int, float], fragments: list[Fragment], tracer:
         dist = cluster(fragment, element, x) * (m0 / natural[0])
         for j in range(dist.size):
             if j == 0 or dist[j] >= CLUSTER_FLOOR * m0:
-                out[fragment.fragment_mz + j] = float(dist[j]) if j or tracer else m0
+                own = j < natural.size and natural[j] >= CLUSTER_FLOOR * natural[0]
+                other = 0.0 if j == 0 or own else out.get(fragment.fragment_mz + j, 0.0)
+                out[fragment.fragment_mz + j] = other + float(dist[j]) if j or tracer else m0
     return out
