@@ -102,6 +102,15 @@ def test_spectra_get_the_fragment_clusters() -> None:
     assert total == pytest.approx(sum(natural[m] for m in range(116, 125) if m in natural), abs=9 * CLUSTER_FLOOR)
 
 
+def test_a_separate_fragment_beyond_the_natural_cluster_is_kept_under_labelling() -> None:
+    oxoglutarate = [f for f in FRAGMENTS if f.metabolite == "2-oxoglutarate"]
+    spectrum = {304: 1.0, 310: 0.2}  # 310: another fragment, six above M0, beyond the natural cluster's floor
+    natural = with_clusters(spectrum, oxoglutarate, "", "")
+    labelled = with_clusters(spectrum, oxoglutarate, "13C6-glucose", "control")
+    assert natural[310] == 0.2 and 0.2 < labelled[310] < 0.2 + 0.01
+    assert labelled[309] > natural[309]  # the labelled cluster itself still reaches M+5
+
+
 def test_clusters_are_read_from_raw_traces_with_overlaps_flagged() -> None:
     times = np.arange(400) * 0.25
     peak = np.exp(-0.5 * ((times - 50.0) / 1.0) ** 2)
