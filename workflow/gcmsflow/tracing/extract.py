@@ -37,8 +37,7 @@ def cluster_areas(cube: ScanCube, mz0: int, n_isotopologues: int, start_s: float
     """
     columns = np.arange(mz0, mz0 + n_isotopologues) - int(cube.mz[0])
     inside = (columns >= 0) & (columns < cube.mz.size)
-    lo, hi = np.searchsorted(cube.times_s, [start_s, end_s], side="left")
-    hi = max(hi, lo + 1)
+    lo, hi = scan_window(cube, start_s, end_s)
     width = hi - lo
     areas = np.full(n_isotopologues, np.nan)
     if not inside.any() or lo >= cube.times_s.size:
@@ -50,6 +49,12 @@ def cluster_areas(cube: ScanCube, mz0: int, n_isotopologues: int, start_s: float
     return areas
 
 
+def scan_window(cube: ScanCube, start_s: float, end_s: float) -> tuple[int, int]:
+    """Scan rows ``[lo, hi)`` of ``[start_s, end_s]``, at least one row (``lo`` past the last scan outside the run)."""
+    lo, hi = np.searchsorted(cube.times_s, [start_s, end_s], side="left")
+    return int(lo), max(int(hi), int(lo) + 1)
+
+
 def detection_floor(cube: ScanCube) -> float:
     """The run's lowest reported intensities (``FLOOR_PERCENTILE`` of the non-zero cells): its centroiding threshold."""
     values = cube.intensity[cube.intensity > 0]
@@ -59,10 +64,10 @@ def detection_floor(cube: ScanCube) -> float:
 def apex_counts(cube: ScanCube, mz: int, start_s: float, end_s: float) -> float:
     """Highest intensity of m/z ``mz`` within ``[start_s, end_s]`` (0 off the m/z axis or outside the run)."""
     column = mz - int(cube.mz[0])
-    lo, hi = np.searchsorted(cube.times_s, [start_s, end_s], side="left")
+    lo, hi = scan_window(cube, start_s, end_s)
     if not 0 <= column < cube.mz.size or lo >= cube.times_s.size:
         return 0.0
-    return float(cube.intensity[lo : max(hi, lo + 1), column].max())
+    return float(cube.intensity[lo:hi, column].max())
 
 
 def overlapping_features(windows: pd.DataFrame, spectra: Mapping[str, np.ndarray], feature_id: str, cluster_mz: np.ndarray) -> list[str]:
