@@ -24,8 +24,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_feature_and_differential_tables(run: Path) -> None:
     features = pd.read_csv(run / "features" / "feature_table.tsv", sep="\t")
     assert len(features) > 100 and features["ri"].isna().all()  # no ladder: aligned on RT, no RI
+    assert features.columns[5:].tolist() == [f"{g}_{i}" for g in ("ELEY", "GECO") for i in range(1, 6)]
     stats = pd.read_csv(run / "stats" / "eley_vs_geco.tsv", sep="\t")
     assert len(stats) > 50 and stats["qvalue"].between(0, 1).all()
+    assert (stats["n_case"] == 5).all() and stats["pvalue"].notna().sum() > 100
+    annotations = pd.read_csv(run / "annotation" / "annotations.tsv", sep="\t")
+    assert annotations["library_id"].str.startswith("MSBNK-").all() and (annotations["msi_level"] == 3).all()
 
 
 def test_replicates_and_group_separation_are_reported(run: Path) -> None:

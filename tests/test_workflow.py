@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, snakemake
+from conftest import snakemake
 
 pytestmark = pytest.mark.e2e
 
@@ -74,22 +74,3 @@ def test_duplicate_sample_stops_before_any_job(small_study: Path, tmp_path: Path
     assert result.returncode != 0
     assert f"row {len(bad)}, column 'sample': duplicate sample '{duplicated}'" in result.stderr
     assert not (tmp_path / "results").exists()
-
-
-@pytest.mark.shared_data
-def test_jcamp_example_runs_end_to_end(tmp_path: Path) -> None:
-    from conftest import SHARED_DATA
-
-    example = REPO / "config" / "examples" / "jcamp"
-    result = snakemake(
-        tmp_path, "--configfile", str(example / "config.yaml"),
-        "--config", f"samples={example / 'samples.tsv'}", f"library={SHARED_DATA / 'library' / 'massbank_gc_ei.msp'}",
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    features = table(tmp_path, "features/feature_table.tsv")
-    assert features["ri"].isna().all() and len(features) > 100
-    assert [c for c in features.columns[5:]] == [f"{g}_{i}" for g in ("ELEY", "GECO") for i in range(1, 6)]
-    stats = table(tmp_path, "stats/eley_vs_geco.tsv")
-    assert (stats["n_case"] == 5).all() and stats["pvalue"].notna().sum() > 100
-    annotations = table(tmp_path, "annotation/annotations.tsv")
-    assert annotations["library_id"].str.startswith("MSBNK-").all() and (annotations["msi_level"] == 3).all()
