@@ -61,7 +61,7 @@ def test_config_and_dataclass_agree(block: str) -> None:
 
 def test_settings_from_the_shipped_config_are_the_defaults() -> None:
     settings = StudySettings.from_config(CONFIG)
-    assert settings.import_ == BLOCKS["import"]() and settings.ri == BLOCKS["ri"]() and settings.normalize == BLOCKS["normalize"]()
+    assert settings.chunks == BLOCKS["chunks"]() and settings.import_ == BLOCKS["import"]() and settings.ri == BLOCKS["ri"]() and settings.normalize == BLOCKS["normalize"]()
     assert settings.differential.levels == ("features", "metabolites") and settings.library == CONFIG["library"]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.chunks import ChunkParams
 from ..core.config import settings_from_mapping
 from ..identify.params import MatchParams
 from ..io.importer import ImportParams
@@ -24,6 +25,7 @@ from ..tracing.fragments import TracingParams
 
 # config block -> the settings dataclass it fills (``normalize`` also takes the top-level ``internal_standard``)
 BLOCKS: dict[str, type] = {
+    "chunks": ChunkParams,
     "import": ImportParams,
     "detect": DetectParams,
     "ri": RiParams,
@@ -43,6 +45,7 @@ class StudySettings:
     """A run's config (as recorded in provenance.json) as typed settings, built once by :meth:`from_config`."""
 
     library: str
+    chunks: ChunkParams
     import_: ImportParams
     detect: DetectParams
     ri: RiParams

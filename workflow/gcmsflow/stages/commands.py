@@ -9,6 +9,11 @@ from __future__ import annotations
 STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "import": ("per_run:run_import", "import a raw run into a scan cube (.npz)", ("input", "output")),
     "detect": ("per_run:run_detect", "detect and deconvolute components of one run", ("input", "output", "msp?")),
+    "chunk": (
+        "chunk:run_chunk",
+        "import and detect a chunk of runs in one process (the files import and detect write, run by run)",
+        ("inputs+", "cubes+", "peaks+", "msp+"),
+    ),
     "ri": ("features:run_ri", "build per-batch RI calibrations from ladder-run peaks (or a marker RT table), with ladder QC", ("samples", "peaks*", "output", "qc")),
     "align": ("features:run_align", "align components of all runs into features", ("samples", "calibration", "peaks+", "output", "members", "msp", "corrections")),
     "gapfill": ("features:run_gapfill", "re-integrate missing feature cells", ("table", "members", "cubes+", "output", "filled")),
@@ -65,6 +70,7 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 SETTINGS: dict[str, dict[str, str]] = {
     "import": {"options": "io.importer:ImportParams"},
     "detect": {"options": "signal.detect:DetectParams"},
+    "chunk": {"import-options": "io.importer:ImportParams", "detect-options": "signal.detect:DetectParams"},
     "ri": {"options": "signal.ri:RiParams"},
     "align": {"options": "signal.align:AlignParams"},
     "gapfill": {"options": "signal.detect:DetectParams"},
