@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import GcmsflowError
+
+# A job's shell command is one argument of `bash -c`, which Linux caps at 128 KiB (MAX_ARG_STRLEN); Snakemake adds a preamble.
+MAX_COMMAND_CHARS = 128 * 1024 - 4096
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,17 @@ def split_runs(runs: Sequence[str], runs_per_job: int) -> list[list[str]]:
     if len(set(runs)) != len(runs):
         raise GcmsflowError("chunks", "a run is listed twice")
     return [list(runs[start : start + runs_per_job]) for start in range(0, len(runs), runs_per_job)]
+
+
+def check_command(chunk: str, paths: Sequence[str], other_chars: int) -> None:
+    """Refuse a chunk whose command line (its ``paths``, quoted, and ``other_chars`` more) would exceed :data:`MAX_COMMAND_CHARS`.
+
+    >>> check_command("chunk_0", ["raw/a.cdf", "results/import/a.npz"], 900)
+    """
+    length = other_chars + sum(len(shlex.quote(str(path))) + 1 for path in paths)
+    if length > MAX_COMMAND_CHARS:
+        raise GcmsflowError(
+            "config: chunks.runs_per_job",
+            f"{chunk}'s command line would be {length} characters, more than the {MAX_COMMAND_CHARS} a job's command may have: "
+            "lower runs_per_job (or use shorter paths)",
+        )
