@@ -89,10 +89,30 @@ rule gapfill:
         " --output {output.table:q} --filled {output.filled:q} --options {params.options} 2> {log:q}"
 
 
+rule prepare_library:
+    input:
+        library=config["library"],
+    output:
+        "results/library/prepared.npz",
+    log:
+        "results/logs/annotate/prepare_library.log",
+    benchmark:
+        "results/benchmarks/prepare_library.tsv"
+    conda:
+        "../../envs/gcmsflow.yaml"
+    resources:
+        **job_resources(mem_mb=(2000, 20), runtime=(10, 0.05)),
+    params:
+        options=options("annotate"),
+    shell:
+        "gcmsflow prepare-library --library {input.library:q} --output {output:q} --options {params.options} 2> {log:q}"
+
+
 rule annotate:
     input:
         features="results/features/features.msp",
         library=config["library"],
+        prepared="results/library/prepared.npz",
     output:
         annotations=report(
             "results/annotation/annotations.tsv",
@@ -118,4 +138,4 @@ rule annotate:
         "gcmsflow annotate --features {input.features:q} --library {input.library:q}"
         " --output {output.annotations:q} --hits {output.hits:q} --confidence {output.confidence:q}"
         " --named {output.named:q} --internal-standard={params.standard:q} --standard-qc {output.standard:q}"
-        " --options {params.options} 2> {log:q}"
+        " --prepared {input.prepared:q} --options {params.options} 2> {log:q}"

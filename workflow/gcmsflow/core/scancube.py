@@ -75,6 +75,42 @@ def load_metadata(path: str | os.PathLike) -> dict:
     return _read(path, lambda data: json.loads(str(data["metadata"])))
 
 
+def _stored_member(path: str | os.PathLike, name: str) -> np.ndarray | None:
+    """The uncompressed ``name.npy`` member of an .npz as a read-only memory map (None when it is compressed)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(f"{name}.npy")
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)
+        if local[:4] != b"PK\x03\x04":
+            raise ValueError(f"bad zip entry {name}.npy")
+        handle.seek(info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little"))
+        version = np.lib.format.read_magic(handle)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(handle)
+        offset = handle.tell()
+    if dtype.hasobject:
+        raise ValueError(f"{name}.npy holds objects")
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")
+
+
+def open_cube(path: str | os.PathLike) -> ScanCube:
+    """A cube written by :func:`save_cube` with its intensity matrix memory-mapped, not read: the pages a caller
+    touches (the ion columns it takes) are all that is read. Same values as :func:`load_cube`."""
+
+    def read(data: Any) -> ScanCube:
+        intensity = _stored_member(path, "intensity")
+        if intensity is None:  # a compressed member cannot be mapped
+            intensity = data["intensity"]
+        return ScanCube(times_s=data["times_s"], mz=data["mz"], intensity=intensity, metadata=json.loads(str(data["metadata"])))
+
+    return _read(path, read)
+
+
 def load_cube(path: str | os.PathLike) -> ScanCube:
     """Read a cube written by :func:`save_cube`."""
     return _read(

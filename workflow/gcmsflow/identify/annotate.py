@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 
 from ..io.library import Library
-from .decoys import compound_keys, make_decoys, target_decoy_qvalues
+from .decoys import target_decoy_qvalues
 from .masscheck import mass_consistent
 from .params import MatchParams
+from .prepared import library_decoys
 from .search import isolated_ions, top_hits
 
 ANNOTATION_COLUMNS = [
@@ -75,17 +76,19 @@ class Annotation(NamedTuple):
     confidence: pd.DataFrame
 
 
-def annotate(queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], library: Library, params: MatchParams) -> Annotation:
+def annotate(
+    queries: np.ndarray, query_ri: np.ndarray, feature_ids: list[str], library: Library, params: MatchParams, decoys: np.ndarray | None = None
+) -> Annotation:
     """Top-k hits per feature (with ``accepted``), the best accepted hit per feature (``ANNOTATION_COLUMNS``)
     and the target–decoy table (``CONFIDENCE_COLUMNS``: per feature best target and decoy scores, winner, mass
-    consistency, q-value, accepted, and the rule names were given by: ``target_decoy`` or ``strict_score``)."""
+    consistency, q-value, accepted, and the rule names were given by: ``target_decoy`` or ``strict_score``).
+    ``decoys``: the library's decoy spectra when already made (a prepared library), else they are made here."""
     n = len(feature_ids)
     if n == 0:
         empty = pd.DataFrame(columns=CONFIDENCE_COLUMNS)
         return Annotation(pd.DataFrame(columns=["feature_id", "rank", *ANNOTATION_COLUMNS[1:], "qvalue", "accepted"]), pd.DataFrame(columns=ANNOTATION_COLUMNS), empty)
     entries, target = top_hits(queries, query_ri, library.intensity, library.ri, params, params.top_k)
-    keys = compound_keys(library.inchikeys, library.names)
-    decoy_spectra = make_decoys(library.intensity, keys, params.mz_power, params.intensity_power, params.decoy_seed, params.decoy_share)
+    decoy_spectra = library_decoys(library, params) if decoys is None else decoys
     decoy_entries, decoy = top_hits(queries, query_ri, decoy_spectra, library.ri, params, 1)
     target_score, decoy_score = target["combined"][:, 0], decoy["combined"][:, 0]
     consistent = _mass_consistent(queries, library.intensity, entries[:, 0], params)

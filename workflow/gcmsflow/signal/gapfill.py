@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import GcmsflowError
-from ..core.scancube import ScanCube, load_cube
+from ..core.scancube import ScanCube, open_cube
 from .detect_params import DetectParams
 from .traces import preprocess
 
@@ -48,30 +48,62 @@ def integrate(cube: ScanCube, mz: np.ndarray, centres_s: np.ndarray, half_widths
     lo = np.searchsorted(cube.times_s, centres_s - half_widths_s)
     hi = np.searchsorted(cube.times_s, centres_s + half_widths_s, side="right")
     areas = (cumulative[hi, column] - cumulative[lo, column]) * cube.scan_interval_s
+    spreads: dict[tuple[int, int], float] = {}  # cells of one ion and window width share the detection limit
     for k, (a, b, c) in enumerate(zip(lo, hi, column)):
         width = b - a
         if width <= 0 or not inside[c]:
             areas[k] = np.nan
             continue
-        windows = cumulative_net[width:, c] - cumulative_net[:-width, c]
-        spread = 1.4826 * np.median(np.abs(windows - np.median(windows)))
-        if cumulative_net[b, c] - cumulative_net[a, c] < LOD_SN * max(spread, 1e-12):
+        if (c, width) not in spreads:
+            windows = cumulative_net[width:, c] - cumulative_net[:-width, c]
+            spreads[c, width] = 1.4826 * np.median(np.abs(windows - np.median(windows)))
+        if cumulative_net[b, c] - cumulative_net[a, c] < LOD_SN * max(spreads[c, width], 1e-12):
             areas[k] = np.nan
     return areas
 
 
-def fill_run(table: pd.DataFrame, members: pd.DataFrame, sample: str, cube: ScanCube, params: DetectParams) -> pd.Series:
-    """Areas for the empty cells of ``sample``'s column, indexed like ``table``."""
+def expected_rts(feature_rts: np.ndarray, shifts: pd.DataFrame) -> np.ndarray:
+    """:func:`expected_rt` of many feature RTs at once (same values: the same shifts, their median)."""
+    order = np.argsort(shifts["feature_rt"].to_numpy(), kind="stable")
+    at, shift = shifts["feature_rt"].to_numpy()[order], shifts["shift"].to_numpy()[order]
+    margin = 1e-6 * SHIFT_NEIGHBOURHOOD_S  # the search only narrows; the test is expected_rt's own
+    lo = np.searchsorted(at, feature_rts - SHIFT_NEIGHBOURHOOD_S - margin)
+    hi = np.searchsorted(at, feature_rts + SHIFT_NEIGHBOURHOOD_S + margin, side="right")
+    out = np.asarray(feature_rts, dtype=float).copy()
+    for k, (rt, a, b) in enumerate(zip(feature_rts, lo, hi)):
+        near = shift[a:b][np.abs(at[a:b] - rt) <= SHIFT_NEIGHBOURHOOD_S]
+        if near.size:
+            out[k] = rt + float(pd.Series(near).median())
+    return out
+
+
+@dataclass
+class StudyCells:
+    """What every run's gap filling shares: feature RTs by id, each feature's median peak width, members by run."""
+
+    feature_rt: pd.Series
+    widths: pd.Series
+    by_sample: dict[str, pd.DataFrame]
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, members: pd.DataFrame) -> StudyCells:
+        widths = members.assign(width=members["rt_end"] - members["rt_start"]).groupby("feature_id")["width"].median()
+        return cls(table.set_index("feature_id")["rt"], widths, dict(tuple(members.groupby("sample", sort=False))))
+
+
+def fill_run(table: pd.DataFrame, members: pd.DataFrame, sample: str, cube: ScanCube, params: DetectParams, cells: StudyCells | None = None) -> pd.Series:
+    """Areas for the empty cells of ``sample``'s column, indexed like ``table`` (``cells``: :meth:`StudyCells.of` the
+    same table and members, when already made)."""
     missing = table.index[table[sample].isna()]
     if len(missing) == 0:
         return pd.Series(dtype=float)
-    feature_rt = table.set_index("feature_id")["rt"]
-    own = members[members["sample"] == sample]
-    shifts = pd.DataFrame({"feature_rt": feature_rt.loc[own["feature_id"]].to_numpy(), "shift": own["rt"].to_numpy() - feature_rt.loc[own["feature_id"]].to_numpy()})
-    widths = members.assign(width=members["rt_end"] - members["rt_start"]).groupby("feature_id")["width"].median()
+    cells = cells or StudyCells.of(table, members)
+    own = cells.by_sample.get(sample, members.iloc[:0])
+    own_rt = cells.feature_rt.loc[own["feature_id"]].to_numpy()
+    shifts = pd.DataFrame({"feature_rt": own_rt, "shift": own["rt"].to_numpy() - own_rt})
     rows = table.loc[missing]
-    centres = np.array([expected_rt(rt, shifts) for rt in rows["rt"]])
-    half = np.maximum(widths.loc[rows["feature_id"]].to_numpy() / 2.0, 2.0 * cube.scan_interval_s)
+    centres = expected_rts(rows["rt"].to_numpy(), shifts)
+    half = np.maximum(cells.widths.loc[rows["feature_id"]].to_numpy() / 2.0, 2.0 * cube.scan_interval_s)
     areas = integrate(cube, rows["quant_mz"].to_numpy(), centres, half, params)
     return pd.Series(areas, index=missing)
 
@@ -85,15 +117,21 @@ class GapFill:
 
 
 def fill_gaps(table: pd.DataFrame, members: pd.DataFrame, cubes: dict[str, str], params: DetectParams, source: str = "feature table") -> GapFill:
-    """Re-integrate the empty cells of every run in ``cubes`` (run -> scan-cube path), one cube in memory at a time;
-    ``source`` (the table's path) is named when a run is not one of its columns."""
-    table = table.copy()
-    filled_rows = []
+    """Re-integrate the empty cells of every run in ``cubes`` (run -> scan-cube path), one cube at a time and
+    memory-mapped (only its quant-ion columns are read); ``source`` (the table's path) is named when a run is not
+    one of its columns."""
     for sample, path in cubes.items():
         if sample not in table.columns:
             raise GcmsflowError(path, f"run '{sample}' is not a column of {source}")
-        areas = fill_run(table, members, sample, load_cube(path), params)
-        table.loc[areas.index, sample] = areas
-        filled_rows += [(table.at[i, "feature_id"], sample) for i in areas.index[areas.notna()]]
+    cells = StudyCells.of(table, members)
+    columns, filled_rows = {}, []
+    for sample, path in cubes.items():
+        areas = fill_run(table, members, sample, open_cube(path), params, cells)
+        if len(areas):
+            column = table[sample].copy()
+            column.loc[areas.index] = areas
+            columns[sample] = column
+        filled_rows += [(fid, sample) for fid in table.loc[areas.index[areas.notna()], "feature_id"]]
+    table = table.assign(**columns) if columns else table.copy()
     filled = pd.DataFrame(filled_rows, columns=["feature_id", "sample"]).sort_values(["feature_id", "sample"])
     return GapFill(table, filled)

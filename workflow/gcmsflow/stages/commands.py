@@ -20,7 +20,12 @@ STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "annotate": (
         "annotation:run_annotate",
         "match feature spectra against a library, with target-decoy false-annotation rates",
-        ("features", "library", "output", "hits", "confidence", "named", "internal-standard?", "standard-qc?"),
+        ("features", "library", "output", "hits", "confidence", "named", "internal-standard?", "standard-qc?", "prepared?"),
+    ),
+    "prepare-library": (
+        "annotation:run_prepare_library",
+        "parse a library and make its decoys once, for annotate --prepared (keyed by the library's checksum and settings)",
+        ("library", "output"),
     ),
     "normalize": (
         "quantities:run_normalize",
@@ -75,6 +80,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     "align": {"options": "signal.align:AlignParams"},
     "gapfill": {"options": "signal.detect:DetectParams"},
     "annotate": {"options": "identify.params:MatchParams"},
+    "prepare-library": {"options": "identify.params:MatchParams"},
     "trace": {"options": "tracing.fragments:TracingParams"},
     "design": {"design": "stats.design_matrix:DesignSpec"},
     "design-plots": {"design": "stats.design_matrix:DesignSpec"},

@@ -9,15 +9,15 @@ from ..core.atomic import write_text
 from ..core.config import json_object, runs_by_name
 from ..core.errors import GcmsflowError
 from ..core.samplesheet import load_sheet
-from ..core.scancube import load_metadata
 from ..core.tables import read_tsv
-from ..report.mztab import mztab_lines, study_id, write_mztab
-from ..report.provenance import provenance as provenance_record
-from ..report.summary import StudyTables, study_summary
+
+# each runner imports the report module it uses
 
 
 def run_mztab(table: str, abundance: str, annotations: str, samples: str, library: str, output: str) -> None:
     """Features, abundances and annotations -> mzTab-M 2.0."""
+    from ..report.mztab import mztab_lines, study_id, write_mztab
+
     sheet = load_sheet(samples)
     features = read_tsv(table, ["feature_id", "rt", "ri", "quant_mz"])
     values = read_tsv(abundance, ["feature_id"]).set_index("feature_id")
@@ -27,6 +27,8 @@ def run_mztab(table: str, abundance: str, annotations: str, samples: str, librar
 
 def run_provenance(samples: str, library: str, config_json: str, command: str, output: str) -> None:
     """Versions, the config (a JSON object) and its hash, input checksums and the command line -> provenance.json."""
+    from ..report.provenance import provenance as provenance_record
+
     config = json_object(config_json, "--config-json")
     sheet = load_sheet(samples)
     inputs = {"sample sheet": samples, "library": library}
@@ -53,6 +55,9 @@ def run_summary(
 ) -> None:
     """The methods and summary page from provenance.json, each contrast's stats and model, and the QC tables
     (``internal_standard``: how the standard was found; ``cubes``: the runs' scan cubes, for their import warnings)."""
+    from ..core.scancube import load_metadata
+    from ..report.summary import StudyTables, study_summary
+
     try:
         record = json.loads(Path(provenance).read_text())
     except (OSError, json.JSONDecodeError) as err:

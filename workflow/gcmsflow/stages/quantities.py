@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..core.samplesheet import load_sheet
 from ..core.tables import read_tsv, write_tsv
-from ..stats.contrasts import Contrast, model_record, plan_contrast
-from ..stats.differential import differential
-from ..stats.drift import DriftParams
-from ..stats.filters import FilterParams
-from ..stats.metabolites import metabolite_table
-from ..stats.normalize import NormalizeParams, normalize
-from ..stats.replicates import pca_separation, replicate_consistency
+
+if TYPE_CHECKING:  # each runner imports what it uses (statsmodels and scipy cost a step more than its work)
+    from ..stats.drift import DriftParams
+    from ..stats.filters import FilterParams
+    from ..stats.normalize import NormalizeParams
 
 
 def run_normalize(
@@ -30,6 +30,8 @@ def run_normalize(
     filter_options: FilterParams,
 ) -> None:
     """Feature table -> log2 abundances (``output``), drift-corrected areas and the QC tables."""
+    from ..stats.normalize import normalize
+
     sheet = load_sheet(samples)
     areas = read_tsv(table, ["feature_id"]).set_index("feature_id")
     named = read_tsv(annotations, ["feature_id", "name"])
@@ -42,6 +44,8 @@ def run_normalize(
 
 def run_metabolites(annotations: str, abundance: str, output: str, abundance_output: str) -> None:
     """Annotations + abundances -> the metabolite table and summed metabolite abundances."""
+    from ..stats.metabolites import metabolite_table
+
     named = read_tsv(annotations, ["feature_id", "name"])
     values = read_tsv(abundance, ["feature_id"]).set_index("feature_id")
     result = metabolite_table(named, values)
@@ -51,6 +55,8 @@ def run_metabolites(annotations: str, abundance: str, output: str, abundance_out
 
 def run_replicates(aligned: str, abundance: str, samples: str, output: str, separation: str) -> None:
     """Detected areas and abundances -> replicate consistency per group and PCA group separation."""
+    from ..stats.replicates import pca_separation, replicate_consistency
+
     sheet = load_sheet(samples)
     detected = read_tsv(aligned, ["feature_id"]).set_index("feature_id")
     values = read_tsv(abundance, ["feature_id"]).set_index("feature_id")
@@ -74,6 +80,9 @@ def run_differential(
 ) -> None:
     """One contrast (``case`` vs ``control`` groups) of feature or metabolite abundances, or of tracer fractional enrichment
 (``fragments``) -> its stats table and model record."""
+    from ..stats.contrasts import Contrast, model_record, plan_contrast
+    from ..stats.differential import differential
+
     sheet = load_sheet(samples)
     asked = Contrast(contrast, case, control, test, tuple(covariates))
     id_column = {"metabolites": "metabolite_id", "fragments": "fragment_id"}.get(level, "feature_id")

@@ -18,9 +18,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from ..core.errors import GcmsflowError
 from .ebayes import fit_f_dist as limma_fit_f_dist
@@ -129,6 +127,8 @@ def moderated_t_test(y: np.ndarray, design: np.ndarray, n1: np.ndarray, n2: np.n
 
 def ols_test(y: np.ndarray, design: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> pd.DataFrame:
     """statsmodels OLS per feature on its observed runs; t test and 95 % interval of the group coefficient."""
+    import statsmodels.api as sm  # here: importing it costs every other test a second
+
     rows = []
     for row in y:
         observed = np.isfinite(row)
@@ -174,6 +174,8 @@ def bh_qvalues(pvalues: np.ndarray) -> np.ndarray:
     >>> bh_qvalues(np.array([0.01, 0.04, np.nan, 0.03])).round(3).tolist()
     [0.03, 0.04, nan, 0.04]
     """
+    from statsmodels.stats.multitest import multipletests
+
     q = np.full(pvalues.shape, np.nan)
     ok = np.isfinite(pvalues)
     if ok.any():
