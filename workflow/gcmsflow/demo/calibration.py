@@ -8,7 +8,8 @@ order, with two more blanks. Every injection but the ladders is spiked with each
 13C,15N-labelled standard (``STANDARDS``) at half its pooled amount, in every derivative form: the
 analyte's spectrum with the labelled ions shifted (asparagine: every ion from m/z 100 up but the TMS
 ions 73 and 147; the others: the quant fragment's isotope cluster), read by the same response,
-co-eluting and sharing the form's injection, drift and analytical noise.
+co-eluting and sharing the form's injection, drift, analytical noise and derivatization yield
+(``form_yields``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ IS_SHARE = 0.5  # labelled standard per injection, as a share of the analyte's p
 UNLABELLED_IONS = (73, 147)
 FIRST_LABELLED_MZ = 100
 SMALL_CLUSTER = 3  # M0..M+2: the isotope ions of a fragment the fragment table does not hold (``tms_spectrum``)
+COELUTION_RI, INTERFERENCE = 6.0, 0.01  # co-eluting as in truth/compounds.tsv; an ion share of a compound's base peak that interferes
 
 
 class LabelledStandard(NamedTuple):
@@ -144,12 +146,49 @@ def labelled_spikes(compounds: pd.DataFrame, spectra: list[dict[int, float]]) ->
     return out
 
 
-def standards_table(compounds: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
-    """standards.tsv: analyte, level, nmol per calibrant, its labelled standard, the analyte's quant ion and the derivative
-    to quantify (the most abundant form)."""
-    main = compounds.sort_values("form_share", ascending=False, kind="stable").drop_duplicates("metabolite").set_index("metabolite")
-    rows = [(analyte, level, levels.at[analyte, level], "nmol", STANDARDS[analyte].name, int(main.at[analyte, "quant_mz"]), main.at[analyte, "derivative"])
-            for analyte in levels.index for level in levels.columns]
+def quantified_forms(compounds: pd.DataFrame, spectra: list[dict[int, float]], spikes: dict[int, Spike]) -> dict[str, int]:
+    """Per analyte the compound row to quantify: its most abundant form read on a labelled ion whose quant ion and standard's
+    ion hold under ``INTERFERENCE`` of the base peak of every compound eluting within ``COELUTION_RI`` (aspartate 3TMS
+    co-elutes with pyroglutamate 2TMS, which has m/z 232, so aspartate is read on its 2TMS form); else its most abundant form."""
+    out = {}
+    for metabolite in STANDARDS:
+        forms = compounds.index[compounds["metabolite"] == metabolite]
+        ranked = sorted(forms, key=lambda k: -compounds.at[k, "form_share"])
+        clean = []
+        for k in ranked:
+            ions = {int(compounds.at[k, "quant_mz"]), spikes[k].quant_mz}
+            near = compounds.index[((compounds["ri"] - compounds.at[k, "ri"]).abs() <= COELUTION_RI) & (compounds.index != k)]
+            if len(ions) == 2 and all(spectra[j].get(mz, 0.0) < INTERFERENCE * max(spectra[j].values()) for j in near for mz in ions):
+                clean.append(k)
+        out[metabolite] = int((clean or ranked)[0])
+    return out
+
+
+def form_yields(compounds: pd.DataFrame, amounts: pd.DataFrame) -> pd.DataFrame:
+    """Per analyte form (rows: compound rows with a labelled standard) and run, the form's derivatization yield relative to
+    its ``form_share``: its amount over the amount its metabolite's (true) nmol implies; 1 where the metabolite is absent.
+    The simulator draws each form's amount on its own, so a minor form strays from the main one; a labelled standard is
+    derivatized in the same vial as its analyte, so its forms follow these yields."""
+    response = counts_per_nmol(compounds).to_numpy()
+    nmol = true_nmol(compounds, amounts)
+    rows = [k for k, metabolite in enumerate(compounds["metabolite"]) if metabolite in STANDARDS]
+    expected = np.vstack([nmol.loc[compounds.at[k, "metabolite"]].to_numpy() * response[k] for k in rows])
+    found = amounts.iloc[rows].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(expected > 0, found / expected, 1.0)
+    return pd.DataFrame(ratio, index=rows, columns=amounts.columns)
+
+
+def run_spikes(spikes: dict[int, Spike], yields: pd.DataFrame, run: str) -> dict[int, Spike]:
+    """The labelled standards of one run, each form's height scaled by its yield in that run."""
+    return {k: spike._replace(height=spike.height * float(yields.at[k, run])) for k, spike in spikes.items()}
+
+
+def standards_table(compounds: pd.DataFrame, levels: pd.DataFrame, forms: dict[str, int]) -> pd.DataFrame:
+    """standards.tsv: analyte, level, nmol per calibrant, its labelled standard, and the form to quantify (``forms``) by its
+    derivative and quant ion."""
+    rows = [(analyte, level, levels.at[analyte, level], "nmol", STANDARDS[analyte].name, int(compounds.at[forms[analyte], "quant_mz"]),
+             compounds.at[forms[analyte], "derivative"]) for analyte in levels.index for level in levels.columns]
     return pd.DataFrame(rows, columns=["analyte", "level", "concentration", "unit", "internal_standard", "quant_mz", "derivative"])
 
 
@@ -169,3 +208,15 @@ def true_concentrations(compounds: pd.DataFrame, amounts: pd.DataFrame, sheet: p
             per_cells = value / cells[run.sample] * 1e6 if pd.notna(cells[run.sample]) else np.nan
             rows.append((run.sample, analyte, value, per_cells))
     return pd.DataFrame(rows, columns=["sample", "analyte", "nmol", "nmol_per_million_cells"])
+
+
+def calibration_series(
+    compounds: pd.DataFrame, amounts: pd.DataFrame, sheet: pd.DataFrame, spectra: list[dict[int, float]]
+) -> tuple[pd.DataFrame, dict[int, Spike], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """For a sheet ``with_calibrants``: the amounts with the calibrant runs, the labelled standards and their yields per run,
+    standards.tsv and truth/concentrations.tsv."""
+    levels = level_amounts(compounds, amounts, sheet)
+    amounts = calibrant_amounts(compounds, levels, sheet, amounts)
+    spikes = labelled_spikes(compounds, spectra)
+    standards = standards_table(compounds, levels, quantified_forms(compounds, spectra, spikes))
+    return amounts, spikes, form_yields(compounds, amounts), standards, true_concentrations(compounds, amounts, sheet)

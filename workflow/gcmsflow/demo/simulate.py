@@ -27,7 +27,7 @@ from ..core.tables import write_tsv
 from ..io.andi import write_andi
 from ..io.msp import write_msp
 from ..tracing.fragments import Fragment
-from .calibration import IS_SHARE, N_LEVELS, calibrant_amounts, labelled_spikes, level_amounts, standard_shifts, standards_table, true_concentrations, with_calibrants
+from .calibration import IS_SHARE, N_LEVELS, calibration_series, run_spikes, standard_shifts, with_calibrants
 from .labelling import LABELLING, compound_fragments, fragment_isotopologues, with_clusters
 from .library import DISTRACTORS, library_entries, library_name
 from .massbank import RealSpectrum, quant_ion, read_massbank
@@ -113,13 +113,11 @@ def simulate_study(
     spectra, real, real_distractors = study_spectra(compounds, design.seed, massbank)
     fragments = compound_fragments(compounds)
     natural = [with_clusters(spec, fragments.get(k, []), "", "") for k, spec in enumerate(spectra)]
-    spikes = {}
+    spikes, yields = {}, None
     if calibration:
-        levels = level_amounts(compounds, amounts, sheet)
-        amounts = calibrant_amounts(compounds, levels, sheet, amounts)
-        spikes = labelled_spikes(compounds, natural)
-        write_tsv(standards_table(compounds, levels), out / "standards.tsv")
-        write_tsv(true_concentrations(compounds, amounts, sheet), out / "truth" / "concentrations.tsv")
+        amounts, spikes, yields, standards, truth = calibration_series(compounds, amounts, sheet, natural)
+        write_tsv(standards, out / "standards.tsv")
+        write_tsv(truth, out / "truth" / "concentrations.tsv")
     if design.tracer:
         sheet["tracer"] = np.where(sheet["type"].isin(["sample", "qc"]), design.tracer, "")
     low, high = severity.tau_range_s
@@ -132,7 +130,7 @@ def simulate_study(
         tracer = run.get("tracer", "")
         labelled = [with_clusters(spec, fragments.get(k, []), tracer, run["group"]) for k, spec in enumerate(spectra)] if tracer else natural
         raw, rows, run_row = simulate_run(run, compounds, amounts[run["sample"]], labelled, taus, contaminants, design, severity,
-                                          batches[run["batch"]], position[run["batch"]], len(sheet), None if run["type"] == "alkane" else spikes)
+                                          batches[run["batch"]], position[run["batch"]], len(sheet), None if run["type"] == "alkane" else run_spikes(spikes, yields, run["sample"]) if spikes else {})
         write_andi(out / run["file"], raw, title=f"gcmsflow simulated run {run['sample']}")
         truth_peaks.append(rows)
         truth_runs.append(run_row)

@@ -129,7 +129,7 @@ def _candidates(table: pd.DataFrame, record, key: str) -> pd.DataFrame:
     else:
         keep = (parts.str[0].str.lower() == record.analyte.lower()).to_numpy()
     if record.derivative:
-        keep &= (parts.str[1].str.lower() == record.derivative.lower()).to_numpy()
+        keep = keep & (parts.str[1].str.lower() == record.derivative.lower()).to_numpy()
     return table[keep]
 
 
