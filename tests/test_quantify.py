@@ -72,8 +72,9 @@ STANDARDS = "analyte\tlevel\tconcentration\tunit\n" + "".join(f"asparagine\t{k}\
     ],
 )
 def test_bad_standards_rows_are_named(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(GcmsflowError, match=message):
+    with pytest.raises(GcmsflowError, match=f"standards.tsv: {message}") as err:
         load_standards(write(tmp_path / "standards.tsv", text), QuantParams())
+    assert "\n" not in str(err.value) and str(err.value).startswith(str(tmp_path / "standards.tsv"))
 
 
 def test_unknown_internal_standard_is_named(tmp_path: Path) -> None:
@@ -91,7 +92,7 @@ def sheet_of(tmp_path: Path, rows: list[str]) -> Path:
 
 
 def test_calibrant_without_level_is_named(tmp_path: Path) -> None:
-    with pytest.raises(GcmsflowError, match="row 2, column 'level': a calibrant needs a calibration level"):
+    with pytest.raises(GcmsflowError, match="samples.tsv: row 2, column 'level': a calibrant needs a calibration level"):
         load_sheet(sheet_of(tmp_path, ["cal1\traw/c1.cdf\tcal\tcalibrant\t1\t1\t1", "cal2\traw/c2.cdf\tcal\tcalibrant\t1\t2\t"]))
 
 
@@ -128,6 +129,17 @@ def test_analytes_match_by_inchikey_block_then_name(tmp_path: Path) -> None:
         match_features(standards, without_serine, areas, "standards.tsv")
     hits = pd.concat([annotations, annotations.iloc[[1]].assign(feature_id="F5")]).assign(reverse_score=[0.99, 0.95, 0.5, 0.9, 0.97], score=[0.9, 0.7, 0.9, 0.9, 0.1])
     assert match_features(standards, without_serine, areas, "standards.tsv", hits, 0.9)["serine"] == ("F2", "reverse_hit")
+
+
+def test_the_standards_derivative_picks_the_form(tmp_path: Path) -> None:
+    text = "analyte\tlevel\tconcentration\tunit\tderivative\n" + "".join(f"serine\t{lv}\t{lv}\tnmol\t2tms\n" for lv in (1, 2))
+    standards = load_standards(write(tmp_path / "standards.tsv", text), QuantParams())
+    annotations = pd.DataFrame({"feature_id": ["F2", "F3"], "name": ["Serine, 2TMS", "Serine, 3TMS"]})
+    areas = pd.DataFrame({"a": [10.0, 100.0]}, index=["F2", "F3"])
+    assert match_features(standards, annotations, areas, "standards.tsv") == {"serine": ("F2", "annotation")}  # not the larger 3TMS
+    assert match_features(standards.assign(derivative=""), annotations, areas, "standards.tsv") == {"serine": ("F3", "annotation")}
+    with pytest.raises(GcmsflowError, match=r"standards.tsv: row 1, column 'analyte': serine matches no annotated feature .* \(by name, derivative 2tms\)"):
+        match_features(standards, annotations.iloc[[1]], areas, "standards.tsv")
 
 
 def study(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--severity", help='JSON object overriding the preset\'s effects, e.g. \'{"spike_fraction": 0.05}\'')
     p.add_argument("--massbank", help="MassBank MSP file whose spectra the compounds it holds get (../shared/data/library/massbank_gc_ei.msp)")
     p.add_argument("--tracer", help="label the study runs with this tracer: 13C6-glucose, 13C5-glutamine or 15N-amide-glutamine")
-    p.add_argument("--calibration", action="store_true", help="add a 7-level calibration series, a labelled asparagine standard, cells per sample and standards.tsv")
+    p.add_argument("--calibration", action="store_true", help="add a 7-level calibration series, a labelled standard per analyte, cells per sample and standards.tsv")
     for flag in ("--per-group", "--qc-every", "--seed", "--batches"):
         p.add_argument(flag, type=int, help="overrides the preset's value")
     for name, (_, help_text, flags) in STAGES.items():

@@ -27,7 +27,7 @@ from ..core.tables import write_tsv
 from ..io.andi import write_andi
 from ..io.msp import write_msp
 from ..tracing.fragments import Fragment
-from .calibration import IS_NAME, IS_NMOL, N_LEVELS, calibrant_amounts, labelled_spike, level_amounts, standards_table, true_concentrations, with_calibrants
+from .calibration import IS_SHARE, N_LEVELS, calibration_series, run_spikes, standard_shifts, with_calibrants
 from .labelling import LABELLING, compound_fragments, fragment_isotopologues, with_clusters
 from .library import DISTRACTORS, library_entries, library_name
 from .massbank import RealSpectrum, quant_ion, read_massbank
@@ -98,7 +98,7 @@ def simulate_study(
 
     ``massbank``: an MSP file of MassBank records whose spectra replace the modelled ones (and are
     the library's, perturbed) for the compounds it holds. ``calibration``: add a calibration series,
-    a labelled asparagine standard in every injection, ``cells`` per sample, standards.tsv and the
+    a labelled standard per analyte in every injection, ``cells`` per sample, standards.tsv and the
     true amounts (``calibration.py``).
     """
     out = Path(out_dir)
@@ -113,13 +113,11 @@ def simulate_study(
     spectra, real, real_distractors = study_spectra(compounds, design.seed, massbank)
     fragments = compound_fragments(compounds)
     natural = [with_clusters(spec, fragments.get(k, []), "", "") for k, spec in enumerate(spectra)]
-    spikes = {}
+    spikes, yields = {}, None
     if calibration:
-        levels = level_amounts(compounds, amounts, sheet)
-        amounts = calibrant_amounts(compounds, levels, sheet, amounts)
-        spikes = dict([labelled_spike(compounds, natural)])
-        write_tsv(standards_table(compounds, levels), out / "standards.tsv")
-        write_tsv(true_concentrations(compounds, amounts, sheet), out / "truth" / "concentrations.tsv")
+        amounts, spikes, yields, standards, truth = calibration_series(compounds, amounts, sheet, natural)
+        write_tsv(standards, out / "standards.tsv")
+        write_tsv(truth, out / "truth" / "concentrations.tsv")
     if design.tracer:
         sheet["tracer"] = np.where(sheet["type"].isin(["sample", "qc"]), design.tracer, "")
     low, high = severity.tau_range_s
@@ -132,7 +130,7 @@ def simulate_study(
         tracer = run.get("tracer", "")
         labelled = [with_clusters(spec, fragments.get(k, []), tracer, run["group"]) for k, spec in enumerate(spectra)] if tracer else natural
         raw, rows, run_row = simulate_run(run, compounds, amounts[run["sample"]], labelled, taus, contaminants, design, severity,
-                                          batches[run["batch"]], position[run["batch"]], len(sheet), None if run["type"] == "alkane" else spikes)
+                                          batches[run["batch"]], position[run["batch"]], len(sheet), None if run["type"] == "alkane" else run_spikes(spikes, yields, run["sample"]) if spikes else {})
         write_andi(out / run["file"], raw, title=f"gcmsflow simulated run {run['sample']}")
         truth_peaks.append(rows)
         truth_runs.append(run_row)
@@ -144,7 +142,7 @@ def simulate_study(
     settings = {"design": dataclasses.asdict(design), "severity": dataclasses.asdict(severity),
                 "spectra": f"MassBank ({Path(massbank).name})" if massbank is not None else "modelled"}
     if calibration:
-        settings["calibration"] = {"levels": N_LEVELS, "internal_standard": IS_NAME, "is_nmol": IS_NMOL}
+        settings["calibration"] = {"levels": N_LEVELS, "internal_standards": standard_shifts(), "is_share_of_pooled": IS_SHARE}
     write_text(out / "truth" / "settings.json", json.dumps(settings, indent=1, sort_keys=True) + "\n")
     return sheet
 

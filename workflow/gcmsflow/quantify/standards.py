@@ -2,8 +2,9 @@
 
 The standards table (TSV) has one row per analyte and calibration level: ``analyte``, ``level``,
 ``concentration`` (> 0), ``unit`` (one per analyte), optionally ``inchikey``, ``internal_standard``
-(a labelled standard named in ``internal_standards`` of the settings, with its m/z shift) and
-``quant_mz`` (the analyte's ion; default the feature's quant ion).
+(a labelled standard named in ``internal_standards`` of the settings, with its m/z shift),
+``quant_mz`` (the analyte's ion; default the feature's quant ion) and ``derivative`` (the form to
+quantify, as in the library names after the comma, e.g. ``2TMS``; default any form).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class QuantParams:
 def load_standards(path: str | os.PathLike, params: QuantParams) -> pd.DataFrame:
     """The checked standards table with ``level`` as text, ``concentration`` as float and empty optional columns filled."""
     table = read_tsv(path, STANDARD_COLUMNS)
-    for column in ("inchikey", "internal_standard", "quant_mz"):
+    for column in ("inchikey", "internal_standard", "quant_mz", "derivative"):
         if column not in table.columns:
             table[column] = np.nan
     units, seen = {}, {}
@@ -87,7 +88,8 @@ def load_standards(path: str | os.PathLike, params: QuantParams) -> pd.DataFrame
     table["level"] = [level_label(v) for v in table["level"]]
     table["concentration"] = table["concentration"].astype(float)
     table["internal_standard"] = table["internal_standard"].astype("string").fillna("").str.strip().astype(str)
-    table["inchikey"] = table["inchikey"].astype("string").fillna("").str.strip().astype(str)
+    for column in ("inchikey", "derivative"):
+        table[column] = table[column].astype("string").fillna("").str.strip().astype(str)
     needed = 3 if params.fit == "quadratic" else 2
     for analyte, levels in table.groupby("analyte", sort=False)["level"]:
         if levels.size < needed:
@@ -118,12 +120,17 @@ def check_quantification(block: dict, sheet: pd.DataFrame, sheet_path: str | os.
 
 
 def _candidates(table: pd.DataFrame, record, key: str) -> pd.DataFrame:
-    """Rows of ``table`` (annotations or hits) for one analyte: same InChIKey first block when given, else same metabolite name."""
+    """Rows of ``table`` (annotations or hits) for one analyte: same InChIKey first block when given, else same metabolite
+    name; of the standards' derivative when given (the library name after its comma, case-insensitive)."""
+    parts = table["name"].astype(str).map(split_name)
     if key:
         blocks = table["inchikey"].fillna("").astype(str).str.split("-").str[0] if "inchikey" in table else pd.Series("", index=table.index)
-        return table[(blocks == key).to_numpy()]
-    names = table["name"].astype(str).map(lambda n: split_name(n)[0].lower())
-    return table[(names == record.analyte.lower()).to_numpy()]
+        keep = (blocks == key).to_numpy()
+    else:
+        keep = (parts.str[0].str.lower() == record.analyte.lower()).to_numpy()
+    if record.derivative:
+        keep = keep & (parts.str[1].str.lower() == record.derivative.lower()).to_numpy()
+    return table[keep]
 
 
 def match_features(
@@ -147,7 +154,7 @@ def match_features(
                 found[record.analyte] = (str(best["feature_id"].iloc[0]), how)
                 continue
         if hit.empty:
-            by = f"InChIKey block {key}" if key else "name"
+            by = (f"InChIKey block {key}" if key else "name") + (f", derivative {record.derivative}" if record.derivative else "")
             row_of = int(np.flatnonzero(standards["analyte"].to_numpy() == record.analyte)[0]) + 1
             raise GcmsflowError(source, f"row {row_of}, column 'analyte': {record.analyte} matches no annotated feature "
                                         f"nor a library hit with reverse score >= {min_reverse:g} (by {by})")

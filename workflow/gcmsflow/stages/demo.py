@@ -10,6 +10,6 @@ def run_simulate(
     out: str, preset_name: str, severity: str | None, massbank: str | None, layout: dict[str, int | str | None], calibration: bool = False
 ) -> None:
     """A preset's study (``default`` is the demo, ``hard`` the realistic one) with ``severity`` (JSON) and ``layout`` overrides;
-    ``calibration`` adds a calibration series and a labelled asparagine standard."""
+    ``calibration`` adds a calibration series and a labelled standard per analyte."""
     design, effects = preset(preset_name, severity, **layout)
     simulate_study(out, design, effects, massbank=massbank, calibration=calibration)
