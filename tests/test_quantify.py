@@ -47,10 +47,19 @@ def test_back_calculation_inverts_the_curve() -> None:
 
 def test_detection_limits_from_blanks() -> None:
     curve = fit_curve(X, 2.0 * X, "linear", "none")
-    lod, loq = detection_limits(curve, np.array([0.1, 0.3, 0.2, 0.4]), "blank", 3.0, 10.0)
+    lod, loq, method = detection_limits(curve, np.array([0.1, 0.3, 0.2, 0.4]), "blank", 3.0, 10.0)
     blanks = np.array([0.1, 0.3, 0.2, 0.4]) / 2.0
     assert lod == pytest.approx(blanks.mean() + 3 * blanks.std(ddof=1))
     assert loq == pytest.approx(blanks.mean() + 10 * blanks.std(ddof=1))
+    assert method == "blank"
+
+
+def test_blanks_without_signal_give_the_curve_limits() -> None:
+    x = np.array([1.0, 2.0, 5.0, 10.0, 20.0, 50.0])
+    curve = fit_curve(x, 2.0 * x + np.array([0.1, -0.2, 0.15, -0.1, 0.2, -0.05]), "linear", "none")
+    from_blanks = detection_limits(curve, np.full(3, np.nan), "blank", 3.0, 10.0)
+    assert from_blanks == detection_limits(curve, np.array([]), "curve", 3.0, 10.0)
+    assert from_blanks[2] == "curve" and 0 < from_blanks[0] < from_blanks[1]
 
 
 def write(path: Path, text: str) -> Path:

@@ -58,7 +58,7 @@ def calibrate(responses: pd.DataFrame, standards: pd.DataFrame, sheet: pd.DataFr
         blank = own.loc[own.index.isin(blanks), "response"].to_numpy()
         if params.lod == "blank" and blank.size < 2:
             raise GcmsflowError("quantification: lod", f"'blank' needs at least 2 runs of type blank ({blank.size} in the sheet)")
-        lod, loq = detection_limits(curve, blank, params.lod, params.lod_k, params.loq_k)
+        lod, loq, lod_method = detection_limits(curve, blank, params.lod, params.lod_k, params.loq_k)
         points["back_calculated"] = curve.concentration(points["response"].to_numpy())
         points["error_pct"] = 100.0 * (points["back_calculated"] / points["concentration"] - 1.0)
         bias = points.groupby("level")["error_pct"].mean().abs()
@@ -71,7 +71,7 @@ def calibrate(responses: pd.DataFrame, standards: pd.DataFrame, sheet: pd.DataFr
         found[analyte] = Calibration(curve, lod, loq, low, high, unit)
         first = own.iloc[0] if len(own) else pd.Series({"feature_id": "", "quant_mz": np.nan})
         table.append([analyte, params.fit, params.weighting, curve.slope, curve.intercept, curve.curvature, curve.r2, lod, loq, low, high,
-                      int(points["level"].nunique()), curve.n_points, unit, params.lod, first["feature_id"], first["quant_mz"],
+                      int(points["level"].nunique()), curve.n_points, unit, lod_method, first["feature_id"], first["quant_mz"],
                       str(rows["internal_standard"].iloc[0])])
         levels.append(points[LEVEL_COLUMNS])
     return found, pd.DataFrame(table, columns=CALIBRATION_COLUMNS), pd.concat(levels, ignore_index=True)

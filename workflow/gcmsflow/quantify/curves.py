@@ -86,15 +86,22 @@ def fit_curve(x: np.ndarray, y: np.ndarray, fit: str, weighting: str) -> Curve:
     return Curve(fit, weighting, float(full[0]), float(full[1]), float(full[2]), 1.0 - ssr / tss if tss > 0 else np.nan, sd_low, int(x.size))
 
 
-def detection_limits(curve: Curve, blank_responses: np.ndarray, method: str, lod_k: float, loq_k: float) -> tuple[float, float]:
-    """(LOD, LOQ) in concentration units by ``method`` (``blank`` or ``curve``), never below zero.
+def detection_limits(curve: Curve, blank_responses: np.ndarray, method: str, lod_k: float, loq_k: float) -> tuple[float, float, str]:
+    """(LOD, LOQ) in concentration units, never below zero, and the method used.
+
+    ``blank``: mean + k SD of the blanks back-calculated; where the blanks do not vary (no blank has the
+    analyte's signal) it says nothing of the noise, and the ``curve`` method is used: k x residual SD at the
+    lowest level / slope.
 
     >>> curve = Curve("linear", "none", 0.0, 2.0, 0.0, 1.0, 0.5, 6)
     >>> detection_limits(curve, np.array([]), "curve", 3.3, 10.0)
-    (0.825, 2.5)
+    (0.825, 2.5, 'curve')
+    >>> detection_limits(curve, np.array([np.nan, np.nan, np.nan]), "blank", 3.3, 10.0)
+    (0.825, 2.5, 'curve')
     """
     if method == "blank":
         blanks = curve.concentration(np.nan_to_num(blank_responses, nan=0.0))
         mean, sd = float(np.mean(blanks)), float(np.std(blanks, ddof=1))
-        return max(mean + lod_k * sd, 0.0), max(mean + loq_k * sd, 0.0)
-    return max(lod_k * curve.sd_low / curve.slope, 0.0), max(loq_k * curve.sd_low / curve.slope, 0.0)
+        if sd > 0:
+            return max(mean + lod_k * sd, 0.0), max(mean + loq_k * sd, 0.0), "blank"
+    return max(lod_k * curve.sd_low / curve.slope, 0.0), max(loq_k * curve.sd_low / curve.slope, 0.0), "curve"
