@@ -101,7 +101,7 @@ def fill_run(table: pd.DataFrame, members: pd.DataFrame, sample: str, cube: Scan
     own = cells.by_sample.get(sample, members.iloc[:0])
     own_rt = cells.feature_rt.loc[own["feature_id"]].to_numpy()
     shifts = pd.DataFrame({"feature_rt": own_rt, "shift": own["rt"].to_numpy() - own_rt})
-    rows = table.loc[missing]
+    rows = table.loc[missing, ["feature_id", "rt", "quant_mz"]]  # not the other runs' columns: a copy of those per run is quadratic in runs
     centres = expected_rts(rows["rt"].to_numpy(), shifts)
     half = np.maximum(cells.widths.loc[rows["feature_id"]].to_numpy() / 2.0, 2.0 * cube.scan_interval_s)
     areas = integrate(cube, rows["quant_mz"].to_numpy(), centres, half, params)
