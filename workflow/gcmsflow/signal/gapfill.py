@@ -5,6 +5,10 @@ The expected retention time in a run is the feature's RT plus that run's local r
 integrated over the feature's typical peak width around it. A cell whose net signal stays below
 3 robust standard deviations of same-width windows along the trace is left empty (below the detection limit) for the normalisation's left-censored
 imputation. Filled cells are flagged.
+
+The detection limit needs each quant ion's whole trace, so a run's cube is memory-mapped and only the
+columns of its missing cells' quant ions are taken from it (not the cube read whole); what the runs
+share (feature RTs, widths, members by run) is built once per study, so a run costs its own cells only.
 """
 
 from __future__ import annotations
