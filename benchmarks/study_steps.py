@@ -34,7 +34,9 @@ def snakemake(run_dir: Path, config: list[str], *args: str) -> None:
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     command = [str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(run_dir), "--cores", "2", "--quiet", "all", *config, *args]
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"snakemake {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
 def timed(command: list[str]) -> tuple[float, float]:
