@@ -7,7 +7,7 @@ record. Annotation is timed with the prepared library (the workflow's way) and w
 command, ``--prepared`` left out, timed here with the child's own max RSS), and checked against the
 target: annotate of a 20-run study <= 3 s when the library artefact exists.
 
-    python benchmarks/study_steps.py [--workdir /tmp/gcmsflow-study-steps] [--per-group 6] [--qc-every 3] [--repeat 1]
+    python benchmarks/study_steps.py [--workdir /tmp/gcmsflow-study-steps] [--per-group 6] [--qc-every 3] [--study DIR] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def snakemake(run_dir: Path, config: list[str], *args: str) -> None:
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     command = [str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(run_dir), "--cores", "2", "--quiet", "all", *config, *args]
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"snakemake {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
 def timed(command: list[str]) -> tuple[float, float]:
@@ -64,10 +66,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/gcmsflow-study-steps"))
     parser.add_argument("--per-group", type=int, default=6)
     parser.add_argument("--qc-every", type=int, default=3)
+    parser.add_argument("--study", type=Path, help="an already simulated study folder (default: WORKDIR/study, simulated once)")
     parser.add_argument("--repeat", type=int, default=1, help="reruns per step; the fastest is reported")
     args = parser.parse_args()
 
-    study, run_dir = args.workdir / "study", args.workdir / "run"
+    study, run_dir = args.study or args.workdir / "study", args.workdir / "run"
     if not (study / "samples.tsv").exists():
         simulate_study(study, Design(per_group=args.per_group, qc_every=args.qc_every))
     n_runs = len(pd.read_csv(study / "samples.tsv", sep="\t"))

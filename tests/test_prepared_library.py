@@ -13,8 +13,8 @@ from gcmsflow.cli import main
 from gcmsflow.core.errors import GcmsflowError
 from gcmsflow.identify.params import MatchParams
 from gcmsflow.identify.prepared import library_decoys, load_prepared, prepare_library, save_prepared
-from gcmsflow.io.library import load_library
-from gcmsflow.io.msp import MspEntry, read_msp_library, write_msp
+from gcmsflow.io.library import load_library, read_msp_library
+from gcmsflow.io.msp import MspEntry, write_msp
 
 OUTPUTS = ("annotations", "hits", "confidence", "named", "standard-qc")
 

@@ -12,6 +12,7 @@ scored on its spectrum alone). Entries without a column are taken to be of the s
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..core.errors import GcmsflowError
 from ..core.spectra import MZ_MAX
-from .msp import check_msp
+from .msp import _GOLM_PEAKS, _peak_values, check_msp
 
 COLUMN_CLASSES = ("standard non-polar", "semi-standard non-polar", "intermediate polar", "polar")
 _PHASES = (  # checked in order: the first pattern that matches a COLUMN text gives its class
@@ -120,3 +121,45 @@ def load_library(path: str | os.PathLike, study_column_class: str | None = None)
         ri.append(value if comparable else float("nan"))
     matrix = spectra_matrix([s.peaks.mz for s in spectra], [s.peaks.intensities for s in spectra])
     return Library(names, ids, keys, np.array(ri), matrix, classes)
+
+
+_ID_FIELDS = ("spectrum_id", "spectrumid", "db#")
+_RI_FIELDS = ("retentionindex", "retention_index", "ri")
+
+
+def read_msp_library(path: str | os.PathLike) -> Library:
+    """An MSP file as written by :func:`.msp.write_msp` (names, ``RETENTIONINDEX`` and unit-mass peaks) read into a
+    :class:`Library` without matchms, the same one :func:`load_library` gives (checked
+    by :func:`.msp.check_msp` first; ids fall back to ``<file name>:<entry number>`` as there)."""
+    if not os.path.isfile(path):
+        raise GcmsflowError(path, "library file not found")
+    check_msp(path)
+    names, ids, ri, peaks = [], [], [], []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            text = line.strip()
+            if not text:
+                continue
+            if ":" in text and not _GOLM_PEAKS.match(text):
+                key, value = (part.strip() for part in text.split(":", 1))
+                key = key.lower()
+                if key == "name":
+                    names.append(value)
+                    ids.append("")
+                    ri.append(float("nan"))
+                    peaks.append([])
+                elif names and key in _ID_FIELDS and not ids[-1]:
+                    ids[-1] = value
+                elif names and key in _RI_FIELDS and not math.isfinite(ri[-1]):
+                    try:
+                        ri[-1] = float(value)
+                    except ValueError:
+                        pass
+                continue
+            peaks[-1] += _peak_values(text) or []
+    if not names:
+        raise GcmsflowError(path, "library holds no spectra")
+    ids = [value or f"{os.path.basename(path)}:{k + 1}" for k, value in enumerate(ids)]
+    pairs = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in peaks]
+    matrix = spectra_matrix([p[:, 0] for p in pairs], [p[:, 1] for p in pairs])
+    return Library([n or f"entry {k + 1}" for k, n in enumerate(names)], ids, [""] * len(names), np.array(ri), matrix, [None] * len(names))

@@ -1,7 +1,7 @@
 """Write unit-mass spectra as NIST MSP text, and check an MSP file's structure line by line before
 matchms reads it (see ``library``): matchms raises on a peak line with an odd count of numbers and
 silently drops or merges entries whose peak lines are not numbers or do not match ``Num Peaks``.
-The feature spectra gcmsflow writes itself are read back without matchms (:func:`read_msp_library`),
+The feature spectra gcmsflow writes itself are read back without matchms (:func:`.library.read_msp_library`),
 as importing matchms costs a study step more than reading them."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,9 +17,6 @@ import pandas as pd
 from ..core.atomic import write_text
 from ..core.errors import GcmsflowError
 from ..core.spectra import parse_spectrum
-
-if TYPE_CHECKING:
-    from .library import Library
 
 
 @dataclass
@@ -103,50 +99,6 @@ def check_msp(path: str | os.PathLike) -> None:
             if found > expected:
                 raise fail(number, f"more peaks than 'Num Peaks: {expected}'")
     close(number + 1)
-
-
-_ID_FIELDS = ("spectrum_id", "spectrumid", "db#")
-_RI_FIELDS = ("retentionindex", "retention_index", "ri")
-
-
-def read_msp_library(path: str | os.PathLike) -> Library:
-    """An MSP file as written by :func:`write_msp` (names, ``RETENTIONINDEX`` and unit-mass peaks) read into a
-    :class:`~.library.Library` without matchms, the same one :func:`~.library.load_library` gives (checked
-    by :func:`check_msp` first; ids fall back to ``<file name>:<entry number>`` as there)."""
-    from .library import Library, spectra_matrix
-
-    if not os.path.isfile(path):
-        raise GcmsflowError(path, "library file not found")
-    check_msp(path)
-    names, ids, ri, peaks = [], [], [], []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            text = line.strip()
-            if not text:
-                continue
-            if ":" in text and not _GOLM_PEAKS.match(text):
-                key, value = (part.strip() for part in text.split(":", 1))
-                key = key.lower()
-                if key == "name":
-                    names.append(value)
-                    ids.append("")
-                    ri.append(float("nan"))
-                    peaks.append([])
-                elif names and key in _ID_FIELDS and not ids[-1]:
-                    ids[-1] = value
-                elif names and key in _RI_FIELDS and not math.isfinite(ri[-1]):
-                    try:
-                        ri[-1] = float(value)
-                    except ValueError:
-                        pass
-                continue
-            peaks[-1] += _peak_values(text) or []
-    if not names:
-        raise GcmsflowError(path, "library holds no spectra")
-    ids = [value or f"{os.path.basename(path)}:{k + 1}" for k, value in enumerate(ids)]
-    pairs = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in peaks]
-    matrix = spectra_matrix([p[:, 0] for p in pairs], [p[:, 1] for p in pairs])
-    return Library([n or f"entry {k + 1}" for k, n in enumerate(names)], ids, [""] * len(names), np.array(ri), matrix, [None] * len(names))
 
 
 def component_entries(peaks: pd.DataFrame, run_name: str, source: str) -> list[MspEntry]:

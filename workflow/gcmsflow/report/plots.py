@@ -187,7 +187,10 @@ def highlights(abundance: pd.DataFrame, annotations: pd.DataFrame, sheet: pd.Dat
     if records:
         data = pd.DataFrame(records)
         sns.boxplot(data=data, x="metabolite", y="log2 abundance", hue="group", ax=ax, fliersize=0)
+        state = np.random.get_state()  # seaborn jitters the strip with numpy's global generator: seeded, the same figure every run
+        np.random.seed(0)
         sns.stripplot(data=data, x="metabolite", y="log2 abundance", hue="group", dodge=True, ax=ax, color="black", size=3, legend=False)
+        np.random.set_state(state)
     else:
         ax.text(0.5, 0.5, "none of the highlighted metabolites was annotated", ha="center", transform=ax.transAxes)
     ax.set(title="Highlighted metabolites")

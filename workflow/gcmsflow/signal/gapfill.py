@@ -5,6 +5,10 @@ The expected retention time in a run is the feature's RT plus that run's local r
 integrated over the feature's typical peak width around it. A cell whose net signal stays below
 3 robust standard deviations of same-width windows along the trace is left empty (below the detection limit) for the normalisation's left-censored
 imputation. Filled cells are flagged.
+
+The detection limit needs each quant ion's whole trace, so a run's cube is memory-mapped and only the
+columns of its missing cells' quant ions are taken from it (not the cube read whole); what the runs
+share (feature RTs, widths, members by run) is built once per study, so a run costs its own cells only.
 """
 
 from __future__ import annotations
@@ -62,10 +66,11 @@ def integrate(cube: ScanCube, mz: np.ndarray, centres_s: np.ndarray, half_widths
     return areas
 
 
-def expected_rts(feature_rts: np.ndarray, shifts: pd.DataFrame) -> np.ndarray:
-    """:func:`expected_rt` of many feature RTs at once (same values: the same shifts, their median)."""
-    order = np.argsort(shifts["feature_rt"].to_numpy(), kind="stable")
-    at, shift = shifts["feature_rt"].to_numpy()[order], shifts["shift"].to_numpy()[order]
+def expected_rts(feature_rts: np.ndarray, shift_rt: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """:func:`expected_rt` of many feature RTs at once, the run's shifts given as arrays (same values: the same
+    shifts, their median)."""
+    order = np.argsort(shift_rt, kind="stable")
+    at, shift = shift_rt[order], shift[order]
     margin = 1e-6 * SHIFT_NEIGHBOURHOOD_S  # the search only narrows; the test is expected_rt's own
     lo = np.searchsorted(at, feature_rts - SHIFT_NEIGHBOURHOOD_S - margin)
     hi = np.searchsorted(at, feature_rts + SHIFT_NEIGHBOURHOOD_S + margin, side="right")
@@ -73,39 +78,45 @@ def expected_rts(feature_rts: np.ndarray, shifts: pd.DataFrame) -> np.ndarray:
     for k, (rt, a, b) in enumerate(zip(feature_rts, lo, hi)):
         near = shift[a:b][np.abs(at[a:b] - rt) <= SHIFT_NEIGHBOURHOOD_S]
         if near.size:
-            out[k] = rt + float(pd.Series(near).median())
+            out[k] = rt + float(np.median(near))
     return out
 
 
 @dataclass
 class StudyCells:
-    """What every run's gap filling shares: feature RTs by id, each feature's median peak width, members by run."""
+    """What every run's gap filling shares, as arrays over the table's rows: RT, quant ion, median peak width of
+    each feature's members; and per run its members' table rows and RTs."""
 
-    feature_rt: pd.Series
-    widths: pd.Series
-    by_sample: dict[str, pd.DataFrame]
+    rt: np.ndarray
+    quant_mz: np.ndarray
+    widths: np.ndarray
+    by_sample: dict[str, tuple[np.ndarray, np.ndarray]]
 
     @classmethod
     def of(cls, table: pd.DataFrame, members: pd.DataFrame) -> StudyCells:
         widths = members.assign(width=members["rt_end"] - members["rt_start"]).groupby("feature_id")["width"].median()
-        return cls(table.set_index("feature_id")["rt"], widths, dict(tuple(members.groupby("sample", sort=False))))
+        ids = pd.Index(table["feature_id"])
+        row = ids.get_indexer(members["feature_id"])
+        if (row < 0).any():
+            raise GcmsflowError("members table", f"feature {members['feature_id'].to_numpy()[row < 0][0]} is not in the feature table")
+        rt = members["rt"].to_numpy(dtype=float)
+        groups = pd.Series(np.arange(len(members))).groupby(members["sample"].to_numpy(), sort=False).indices
+        by_sample = {sample: (row[at], rt[at]) for sample, at in groups.items()}
+        return cls(table["rt"].to_numpy(dtype=float), table["quant_mz"].to_numpy(), widths.loc[ids].to_numpy(), by_sample)
 
 
 def fill_run(table: pd.DataFrame, members: pd.DataFrame, sample: str, cube: ScanCube, params: DetectParams, cells: StudyCells | None = None) -> pd.Series:
     """Areas for the empty cells of ``sample``'s column, indexed like ``table`` (``cells``: :meth:`StudyCells.of` the
     same table and members, when already made)."""
-    missing = table.index[table[sample].isna()]
-    if len(missing) == 0:
+    missing = np.flatnonzero(table[sample].isna().to_numpy())
+    if missing.size == 0:
         return pd.Series(dtype=float)
     cells = cells or StudyCells.of(table, members)
-    own = cells.by_sample.get(sample, members.iloc[:0])
-    own_rt = cells.feature_rt.loc[own["feature_id"]].to_numpy()
-    shifts = pd.DataFrame({"feature_rt": own_rt, "shift": own["rt"].to_numpy() - own_rt})
-    rows = table.loc[missing]
-    centres = expected_rts(rows["rt"].to_numpy(), shifts)
-    half = np.maximum(cells.widths.loc[rows["feature_id"]].to_numpy() / 2.0, 2.0 * cube.scan_interval_s)
-    areas = integrate(cube, rows["quant_mz"].to_numpy(), centres, half, params)
-    return pd.Series(areas, index=missing)
+    own_row, own_rt = cells.by_sample.get(sample, (np.zeros(0, dtype=np.intp), np.zeros(0)))
+    centres = expected_rts(cells.rt[missing], cells.rt[own_row], own_rt - cells.rt[own_row])
+    half = np.maximum(cells.widths[missing] / 2.0, 2.0 * cube.scan_interval_s)
+    areas = integrate(cube, cells.quant_mz[missing], centres, half, params)
+    return pd.Series(areas, index=table.index[missing])
 
 
 @dataclass
@@ -124,14 +135,14 @@ def fill_gaps(table: pd.DataFrame, members: pd.DataFrame, cubes: dict[str, str],
         if sample not in table.columns:
             raise GcmsflowError(path, f"run '{sample}' is not a column of {source}")
     cells = StudyCells.of(table, members)
-    columns, filled_rows = {}, []
+    columns, filled_rows, ids = {}, [], table["feature_id"].to_numpy()
     for sample, path in cubes.items():
         areas = fill_run(table, members, sample, open_cube(path), params, cells)
         if len(areas):
             column = table[sample].copy()
             column.loc[areas.index] = areas
             columns[sample] = column
-        filled_rows += [(fid, sample) for fid in table.loc[areas.index[areas.notna()], "feature_id"]]
+            filled_rows += [(fid, sample) for fid in ids[table.index.get_indexer(areas.index[areas.notna()])]]
     table = table.assign(**columns) if columns else table.copy()
     filled = pd.DataFrame(filled_rows, columns=["feature_id", "sample"]).sort_values(["feature_id", "sample"])
     return GapFill(table, filled)

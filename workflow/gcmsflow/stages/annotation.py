@@ -8,8 +8,7 @@ from ..identify.annotate import annotate
 from ..identify.internal_standard import find_standard
 from ..identify.params import MatchParams
 from ..identify.prepared import load_prepared, prepare_library, save_prepared
-from ..io.library import load_library
-from ..io.msp import read_msp_library
+from ..io.library import load_library, read_msp_library
 
 NAMED_COLUMNS = ["feature_id", "name", "msi_level", "score", "spectral_score", "ri_delta", "qvalue"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..core.config import runs_by_name
 from ..core.samplesheet import load_sheet
-from ..core.scancube import load_cube
+from ..core.scancube import open_cube
 from ..core.tables import read_tsv
 from ..report import plots
 from ..report.isotopologue_plots import isotopologue_bars
@@ -31,7 +31,7 @@ def run_plots(
     out = Path(outdir)
     tics = {}
     for sample, path in runs_by_name(cubes, ".npz").items():
-        cube = load_cube(path)  # one cube in memory at a time
+        cube = open_cube(path)  # memory-mapped, one at a time: its TIC is summed from the file's pages
         tics[sample] = (cube.times_s, cube.tic())
     plots.tic_overlay(tics, sheet, out / "tic_overlay.png")
     plots.ri_ladder(read_tsv(ladder_qc, ["batch", "carbon", "rt", "status", "residual_ri"]), out / "ri_ladder.png")
