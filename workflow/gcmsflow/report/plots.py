@@ -19,6 +19,8 @@ from ..core.samplesheet import TYPES, columns_of_type, runs_of_type  # noqa: E40
 from ..stats.contrasts import Q_THRESHOLD  # noqa: E402
 from ..stats.drift import rsd_percent  # noqa: E402
 
+MAX_LABELLED_RUNS = 60  # per-run figures name their runs up to this many
+
 
 def _save(fig: plt.Figure, target: str | os.PathLike) -> None:
     """Write ``target`` (.png) and the same figure as SVG beside it."""
@@ -76,7 +78,8 @@ def retention_correction(corrections: pd.DataFrame, sheet: pd.DataFrame, target:
     bottom.plot(x, data["spread_before"], "o-", ms=3, label="before")
     bottom.plot(x, data["spread_after"], "o-", ms=3, label="after")
     bottom.set(ylabel="median |deviation|", xlabel="run (injection order)")
-    bottom.set_xticks(x, data["sample"], rotation=90, fontsize=6)
+    if len(data) <= MAX_LABELLED_RUNS:  # beyond, names cannot be read and laying them out dominates the step's time
+        bottom.set_xticks(x, data["sample"], rotation=90, fontsize=6)
     bottom.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     _save(fig, target)
@@ -159,7 +162,7 @@ def heatmap(abundance: pd.DataFrame, stats: pd.DataFrame, sheet: pd.DataFrame, t
     palette = dict(zip(sorted(groups.unique()), sns.color_palette("Set2", groups.nunique())))
     if len(data) >= 2:
         grid = sns.clustermap(data, method="ward", cmap="vlag", center=0, col_colors=groups.map(palette), figsize=(8, max(4, 0.25 * len(data) + 2)),
-                              yticklabels=True, xticklabels=len(samples) <= 60, cbar_kws={"label": "z-score"})
+                              yticklabels=True, xticklabels=len(samples) <= MAX_LABELLED_RUNS, cbar_kws={"label": "z-score"})
         grid.ax_heatmap.set(xlabel="sample", ylabel="")
         for group, colour in palette.items():
             grid.ax_col_dendrogram.bar(0, 0, color=colour, label=group, linewidth=0)
