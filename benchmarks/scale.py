@@ -1,90 +1,188 @@
-"""Scale: a simulated study of 1,000 short runs through the whole workflow, locally on 2 cores.
+"""Scale: a simulated study of full-length runs through the chunked workflow on 2 cores, and a 10,000-run plan.
 
-Simulates 1,000 injections (ladder, blank, 950 samples, pooled QCs; 300 s chromatograms, which end
-before ribitol elutes, so areas are normalised by PQN alone), runs
-``snakemake --cores 2`` (import → detect → RI → align → gap fill → annotate → normalise → stats →
-plots, mzTab-M, provenance, summary) and prints wall time and peak memory (max RSS of the job's process tree, from Snakemake's
-``benchmark:`` records) of every study-level step, against the targets: no study-level step above
-4 GB, alignment under 60 s.
+Simulates ``--runs`` injections (default 1,000: per batch a ladder and a blank, samples of two groups, a
+pooled QC every ``--qc-every`` samples) of ``--minutes`` (default 20) at the demo's 4 scans/s, then runs
+``snakemake --cores 2`` in two stages: the per-run steps (rules ``chunk_<i>``, import + detection of
+``chunks.runs_per_job`` runs per job) and the study-level steps (RI, align, gap fill, annotate, normalise,
+stats, plots, mzTab-M, provenance, summary). It prints
 
-    python benchmarks/scale.py [--workdir /tmp/gcmsflow-scale] [--per-group 475] [--qc-every 20]
+- wall time of each stage and of every step (Snakemake's ``benchmark:`` records), and peak memory (max RSS
+  of the job's process tree) of every step, the chunk jobs summarised;
+- the arithmetic of the per-run steps: import + detection of a sample of runs measured in this process
+  (the files written as the workflow writes them), per run x runs / cores, and the ratio of the per-run
+  stage's wall time to it; the issue's targets: whole wall <= 1.5 x arithmetic + the study-level steps,
+  every study-level step < 60 s and < 4 GB;
+- a planning figure for ``--plan-runs`` runs (default 10,000; the simulated sheet repeated as batches,
+  pointing at the same raw files): DAG build time of a dry run and the jobs the SLURM profile
+  (workflow/profiles/slurm) would submit, at the config's and at ``--plan-runs-per-job`` runs per job.
+
+    python benchmarks/scale.py [--runs 1000] [--minutes 20] [--workdir /tmp/gcmsflow-scale]
+    python benchmarks/scale.py --runs 40          # a quick check (a few minutes)
+
+The simulated study is kept between invocations (per runs and minutes); the workflow run is redone
+from scratch each time.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
+from gcmsflow.core.chunks import ChunkParams  # noqa: E402
 from gcmsflow.demo.simulate import Design, simulate_study  # noqa: E402
 
-STUDY_STEPS = [
-    "ri_calibrate", "align", "gapfill", "annotate", "normalize", "metabolites", "differential_asn_deprived_vs_control",
-    "differential_metabolites_asn_deprived_vs_control", "plots", "mztab", "provenance", "summary",
-]
-MAX_STEP_MB = 4096.0
-MAX_ALIGN_S = 60.0
+MAX_STEP_S, MAX_STEP_MB, MAX_RATIO = 60.0, 4096.0, 1.5
+RT_START_S = 250.0
+SAMPLED_RUNS = 8
 
 
-def simulate(out: Path, per_group: int, qc_every: int) -> int:
-    """Simulate the study once (kept between invocations); return its number of runs."""
+def layout(runs: int, qc_every: int | None) -> Design:
+    """One batch of about ``runs`` runs: 3 + 2 x per_group + ceil(2 x per_group / qc_every) runs."""
+    qc_every = qc_every or min(20, max(3, runs // 8))
+    count = {pg: 3 + 2 * pg + math.ceil(2 * pg / qc_every) for pg in range(1, max(2, runs // 2 + 1))}
+    per_group = min(count, key=lambda pg: (abs(count[pg] - runs), pg))
+    return Design(per_group=per_group, qc_every=qc_every)
+
+
+def simulate(out: Path, design: Design) -> pd.DataFrame:
+    """Simulate the study once (kept between invocations); its sample sheet."""
     if not (out / "samples.tsv").exists():
         start = time.perf_counter()
-        sheet = simulate_study(out, Design(per_group=per_group, qc_every=qc_every, rt_start_s=250.0, rt_end_s=550.0))
+        sheet = simulate_study(out, design)
         print(f"simulated {len(sheet)} runs in {time.perf_counter() - start:.0f} s")
-    return len(pd.read_csv(out / "samples.tsv", sep="\t"))
+    return pd.read_csv(out / "samples.tsv", sep="\t")
+
+
+def snakemake(run_dir: Path, study: Path, *args: str, profile: str | None = None) -> float:
+    """Run the workflow in ``run_dir`` on the study; its wall time (s). Output goes to run_dir/snakemake.log."""
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    command = [str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(run_dir)]
+    command += ["--profile", profile] if profile else ["--cores", "2"]
+    command += [*args, "--configfile", str(run_dir / "scale.yaml"), "--quiet", "rules"]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not (run_dir / "scale.yaml").exists():
+        (run_dir / "scale.yaml").write_text(f"samples: {study / 'samples.tsv'}\nlibrary: {study / 'library.msp'}\n")
+    start = time.perf_counter()
+    with open(run_dir / "snakemake.log", "a") as log:
+        result = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise SystemExit(f"snakemake failed in {run_dir} (see {run_dir / 'snakemake.log'})")
+    return time.perf_counter() - start
+
+
+def arithmetic_per_run(study: Path, sheet: pd.DataFrame) -> tuple[float, int]:
+    """Mean seconds of import + detection of one run in this process (after a warm-up run), on runs spread over the sheet."""
+    from gcmsflow.io.importer import ImportParams
+    from gcmsflow.signal.detect import DetectParams
+    from gcmsflow.stages.chunk import process_run
+
+    picks = sorted({int(i) for i in np.linspace(0, len(sheet) - 1, min(SAMPLED_RUNS, len(sheet)) + 1)})
+    with tempfile.TemporaryDirectory() as scratch:
+
+        def one(i: int) -> float:
+            run, start = sheet["sample"].iloc[i], time.perf_counter()
+            files = [f"{scratch}/{run}.npz", f"{scratch}/{run}.tsv", f"{scratch}/{run}.msp"]
+            process_run(str(study / sheet["file"].iloc[i]), *files, ImportParams(), DetectParams(), [])
+            return time.perf_counter() - start
+
+        one(picks[0])  # warm-up: the modules load, as once per chunk job
+        seconds = [one(i) for i in picks[1:]]
+    return float(np.mean(seconds)), len(seconds)
+
+
+def records(run_dir: Path) -> pd.DataFrame:
+    """Snakemake's benchmark records: one row per step (s, max_rss MB)."""
+    rows = [(p.stem, *pd.read_csv(p, sep="\t").iloc[0][["s", "max_rss"]]) for p in sorted((run_dir / "results" / "benchmarks").glob("*.tsv"))]
+    return pd.DataFrame(rows, columns=["step", "s", "max_rss"]).set_index("step")
+
+
+def plan(study: Path, sheet: pd.DataFrame, workdir: Path, plan_runs: int, runs_per_job: int) -> None:
+    """DAG build time and SLURM job count of a ``plan_runs``-run study (the sheet repeated as batches) from a dry run."""
+    plan_dir = workdir / f"plan-{plan_runs}"
+    shutil.rmtree(plan_dir, ignore_errors=True)
+    plan_dir.mkdir(parents=True)
+    copies = math.ceil(plan_runs / len(sheet))
+    big = pd.concat([sheet.assign(sample=sheet["sample"] + f"_b{k + 1}", batch=k + 1) for k in range(copies)]).head(plan_runs)
+    big["file"] = [str(study / f) for f in big["file"]]
+    big["injection_order"] = np.arange(1, len(big) + 1)
+    big.to_csv(plan_dir / "samples.tsv", sep="\t", index=False)
+    shutil.copy(study / "library.msp", plan_dir / "library.msp")
+    for per_job in dict.fromkeys([ChunkParams().runs_per_job, runs_per_job]):
+        (plan_dir / "scale.yaml").write_text(
+            f"samples: {plan_dir / 'samples.tsv'}\nlibrary: {plan_dir / 'library.msp'}\nchunks:\n  runs_per_job: {per_job}\n"
+        )
+        (plan_dir / "snakemake.log").unlink(missing_ok=True)
+        seconds = snakemake(plan_dir, plan_dir, "-n", profile=str(REPO / "workflow" / "profiles" / "slurm"))
+        counts = dict(re.findall(r"^(\S+)\s+(\d+)$", (plan_dir / "snakemake.log").read_text(), flags=re.M))
+        chunks = sum(int(n) for rule, n in counts.items() if rule.startswith("chunk_"))
+        jobs = int(counts.get("total", 0)) - int(counts.get("all", 0))  # `all` runs nothing: never submitted
+        print(f"{plan_runs} runs, runs_per_job {per_job}: dry run (DAG build) {seconds:.0f} s; SLURM jobs {jobs} "
+              f"({chunks} chunk jobs = ceil({plan_runs} / {per_job}), {jobs - chunks} study-level)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/gcmsflow-scale"))
-    parser.add_argument("--per-group", type=int, default=475)
-    parser.add_argument("--qc-every", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=1000, help="runs to simulate (about; the layout rounds)")
+    parser.add_argument("--minutes", type=float, default=20.0, help="chromatogram length from 250 s (>= 20 for full-length runs)")
+    parser.add_argument("--qc-every", type=int, help="a pooled QC every this many samples (default: 20, fewer for small studies)")
+    parser.add_argument("--plan-runs", type=int, default=10000, help="runs of the planning dry run (0: none)")
+    parser.add_argument("--plan-runs-per-job", type=int, default=200, help="chunk size of the second planning dry run")
     args = parser.parse_args()
 
-    study, run_dir = args.workdir / "study", args.workdir / "run"
-    n_runs = simulate(study, args.per_group, args.qc_every)
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    # the short chromatograms end before ribitol elutes: normalise by PQN alone
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "scale.yaml").write_text(
-        f"samples: {study / 'samples.tsv'}\nlibrary: {study / 'library.msp'}\ninternal_standard: null\nnormalize:\n  methods: [pqn]\n"
-    )
-    command = [
-        str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(run_dir), "--cores", "2",
-        "--quiet", "all", "--configfile", str(run_dir / "scale.yaml"),
-    ]
-    fresh = not (run_dir / "results").exists()
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True)
-    total_s = time.perf_counter() - start
+    design = layout(args.runs, args.qc_every)
+    design = Design(per_group=design.per_group, qc_every=design.qc_every, rt_start_s=RT_START_S, rt_end_s=RT_START_S + 60 * args.minutes)
+    study, run_dir = args.workdir / f"study-{args.runs}x{args.minutes:g}min", args.workdir / "run"
+    sheet = simulate(study, design)
+    n, cores, per_job = len(sheet), 2, ChunkParams().runs_per_job
+    shutil.rmtree(run_dir, ignore_errors=True)
+    print(f"{n} runs of {args.minutes:g} min at {design.scan_hz:g} scans/s; {math.ceil(n / per_job)} chunk jobs of {per_job} runs; {cores} cores")
 
-    if fresh:
-        print(f"\n{n_runs} runs, whole workflow on 2 cores: {total_s:.0f} s ({total_s / n_runs:.2f} s per run)")
-    else:
-        print(f"\n{n_runs} runs; this invocation resumed an earlier run and took {total_s:.0f} s (remove {run_dir} for a full timing)")
-    features = pd.read_csv(run_dir / "results" / "features" / "feature_table.tsv", sep="\t")
-    print(f"features: {len(features)}")
-    print(f"{'study-level step':<50}{'seconds':>10}{'peak MB':>10}")
-    worst_mb = 0.0
-    for step in STUDY_STEPS:
-        record = pd.read_csv(run_dir / "results" / "benchmarks" / f"{step}.tsv", sep="\t").iloc[0]
-        worst_mb = max(worst_mb, float(record["max_rss"]))
-        print(f"{step:<50}{record['s']:>10.1f}{record['max_rss']:>10.0f}")
-        if step == "align":
-            align_s = float(record["s"])
-    print(f"\nlargest study-level peak memory {worst_mb:.0f} MB (target < {MAX_STEP_MB:.0f} MB): "
-          f"{'met' if worst_mb < MAX_STEP_MB else 'NOT met'}")
-    print(f"alignment {align_s:.1f} s (target < {MAX_ALIGN_S:.0f} s): {'met' if align_s < MAX_ALIGN_S else 'NOT met'}")
+    per_run_s = snakemake(run_dir, study, *[f"results/peaks/{run}.tsv" for run in sheet["sample"]])
+    study_s = snakemake(run_dir, study, "all")
+    steps = records(run_dir)
+    chunk_rows = steps[steps.index.str.match(r"chunk_\d+$")]
+    study_rows = steps.drop(chunk_rows.index)
+    mean_s, sampled = arithmetic_per_run(study, sheet)
+    arithmetic = mean_s * n / cores
+
+    print(f"\n{'stage':<52}{'wall s':>10}")
+    print(f"{'per-run steps (chunks: import + detection)':<52}{per_run_s:>10.1f}")
+    print(f"{'study-level steps':<52}{study_s:>10.1f}")
+    print(f"{'whole workflow':<52}{per_run_s + study_s:>10.1f}")
+    print(f"\n{'step':<52}{'seconds':>10}{'peak MB':>10}")
+    print(f"{f'chunk jobs ({len(chunk_rows)}), mean / max':<52}{chunk_rows['s'].mean():>10.1f}{chunk_rows['max_rss'].mean():>10.0f}")
+    print(f"{'':<52}{chunk_rows['s'].max():>10.1f}{chunk_rows['max_rss'].max():>10.0f}")
+    for step, row in study_rows.iterrows():
+        print(f"{step:<52}{row['s']:>10.1f}{row['max_rss']:>10.0f}")
+
+    print(f"\narithmetic: import + detection {mean_s:.2f} s per run in-process ({sampled} runs sampled) x {n} runs / {cores} cores = {arithmetic:.0f} s")
+    print(f"per-run stage wall / arithmetic = {per_run_s / arithmetic:.2f}")
+    budget = MAX_RATIO * arithmetic + study_rows["s"].sum()
+    whole = per_run_s + study_s
+    print(f"whole wall {whole:.0f} s vs {MAX_RATIO} x arithmetic + study-level steps ({study_rows['s'].sum():.0f} s) = {budget:.0f} s: "
+          f"{'met' if whole <= budget else 'NOT met'} (ratio {whole / (arithmetic + study_rows['s'].sum()):.2f})")
+    slow, big = study_rows[study_rows["s"] >= MAX_STEP_S], study_rows[study_rows["max_rss"] >= MAX_STEP_MB]
+    print(f"every study-level step < {MAX_STEP_S:.0f} s: {'met' if slow.empty else 'NOT met: ' + ', '.join(slow.index)}; "
+          f"< {MAX_STEP_MB:.0f} MB: {'met' if big.empty else 'NOT met: ' + ', '.join(big.index)}")
+    if args.plan_runs:
+        print()
+        plan(study, sheet, args.workdir, args.plan_runs, args.plan_runs_per_job)
 
 
 if __name__ == "__main__":

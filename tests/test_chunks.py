@@ -143,7 +143,7 @@ def test_chunk_rules_follow_the_sheet_and_a_changed_run_reruns_its_chunk_only(sh
 def test_a_chunk_too_long_for_one_command_line_is_refused() -> None:
     from gcmsflow.core.chunks import MAX_COMMAND_CHARS, check_command
 
-    paths = [f"/data/study/raw/run{i:05d}.cdf" for i in range(2000)] + [f"results/import/run{i:05d}.npz" for i in range(2000)]
+    paths = [f"/data/study/raw/run{i:05d}.cdf" for i in range(4000)] + [f"results/import/run{i:05d}.npz" for i in range(4000)]
     check_command("chunk_0", paths[:100], 1000)
     with pytest.raises(GcmsflowError, match=rf"chunk_3's command line would be \d+ characters, more than the {MAX_COMMAND_CHARS}.*lower runs_per_job"):
         check_command("chunk_3", paths, 1000)

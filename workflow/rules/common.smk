@@ -13,6 +13,7 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import update_config, validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from gcmsflow.core.chunks import check_command, split_runs  # noqa: E402
 from gcmsflow.core.errors import GcmsflowError  # noqa: E402
 from gcmsflow.core.samplesheet import SAMPLE_ID, STUDY_TYPES, check_contrasts, load_sheet, runs_of_type  # noqa: E402
 from gcmsflow.stats.design_matrix import check_designs  # noqa: E402
@@ -135,3 +136,44 @@ def scaled_by_input(base, per_input_mb):
         return int((base + per_input_mb * input.size_mb) * 2 ** (attempt - 1))
 
     return amount
+
+
+def chunk_files(runs):
+    """A chunk's outputs, per run: scan cubes, component tables and spectra."""
+    return {
+        "cubes": [f"results/import/{run}.npz" for run in runs],
+        "peaks": [f"results/peaks/{run}.tsv" for run in runs],
+        "msp": [f"results/peaks/{run}.msp" for run in runs],
+    }
+
+
+def chunk_resources():
+    """A chunk's memory (MB) and runtime (minutes): runs are processed one after the other, so memory
+    follows the largest raw file and runtime the chunk's total input; both double on each retry."""
+
+    def mem_mb(wildcards, input, attempt):
+        return int((500 + 30 * max(input.size_files_mb, default=0)) * 2 ** (attempt - 1))
+
+    def runtime(wildcards, input, attempt):
+        return int((5 + 0.07 * input.size_mb) * 2 ** (attempt - 1))
+
+    return {"mem_mb": mem_mb, "runtime": runtime, **CLUSTER}
+
+
+def sheet_chunks():
+    """The runs some rule reads (study and ladder runs; calibrants and medium blanks when quantification is
+    on), in sheet row order, split into chunks of `chunks.runs_per_job`; a chunk too long for one command
+    line stops the workflow before any job."""
+    needed = {*STUDY_RUNS, *ALKANE_RUNS, *(QUANT_RUNS if QUANT_OUTPUTS else [])}
+    try:
+        chunks = split_runs([run for run in SHEET.index if run in needed], config["chunks"]["runs_per_job"])
+        for i, runs in enumerate(chunks):
+            paths = [SHEET.loc[run, "path"] for run in runs] + sum(chunk_files(runs).values(), [])
+            check_command(f"chunk_{i}", paths, 200 + len(options("import")) + len(options("detect")))
+    except GcmsflowError as err:
+        raise WorkflowError(f"chunk check failed: {err}")
+    return chunks
+
+
+# Per-run steps: chunks of consecutive sample-sheet rows, one rule `chunk_<i>` each (rules/preprocess.smk).
+CHUNKS = sheet_chunks()
