@@ -3,7 +3,7 @@
 Simulates ``--runs`` injections (default 1,000: per batch a ladder and a blank, samples of two groups, a
 pooled QC every ``--qc-every`` samples) of ``--minutes`` (default 20) at the demo's 4 scans/s, then runs
 ``snakemake --cores 2`` in two stages: the per-run steps (rules ``chunk_<i>``, import + detection of
-``chunks.runs_per_job`` runs per job) and the study-level steps (RI, align, gap fill, annotate, normalise,
+``chunks.runs_per_job`` runs per job, by default runs / cores as on a laptop) and the study-level steps (RI, align, gap fill, annotate, normalise,
 stats, plots, mzTab-M, provenance, summary). It prints
 
 - wall time of each stage and of every step (Snakemake's ``benchmark:`` records), and peak memory (max RSS
@@ -67,16 +67,13 @@ def simulate(out: Path, design: Design) -> pd.DataFrame:
     return pd.read_csv(out / "samples.tsv", sep="\t")
 
 
-def snakemake(run_dir: Path, study: Path, *args: str, profile: str | None = None) -> float:
+def snakemake(run_dir: Path, *args: str, profile: str | None = None) -> float:
     """Run the workflow in ``run_dir`` on the study; its wall time (s). Output goes to run_dir/snakemake.log."""
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     command = [str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(run_dir)]
     command += ["--profile", profile] if profile else ["--cores", "2"]
     command += [*args, "--configfile", str(run_dir / "scale.yaml"), "--quiet", "rules"]
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / "scale.yaml").exists():
-        (run_dir / "scale.yaml").write_text(f"samples: {study / 'samples.tsv'}\nlibrary: {study / 'library.msp'}\n")
     start = time.perf_counter()
     with open(run_dir / "snakemake.log", "a") as log:
         result = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -127,7 +124,7 @@ def plan(study: Path, sheet: pd.DataFrame, workdir: Path, plan_runs: int, runs_p
             f"samples: {plan_dir / 'samples.tsv'}\nlibrary: {plan_dir / 'library.msp'}\nchunks:\n  runs_per_job: {per_job}\n"
         )
         (plan_dir / "snakemake.log").unlink(missing_ok=True)
-        seconds = snakemake(plan_dir, plan_dir, "-n", profile=str(REPO / "workflow" / "profiles" / "slurm"))
+        seconds = snakemake(plan_dir, "-n", profile=str(REPO / "workflow" / "profiles" / "slurm"))
         counts = dict(re.findall(r"^(\S+)\s+(\d+)$", (plan_dir / "snakemake.log").read_text(), flags=re.M))
         chunks = sum(int(n) for rule, n in counts.items() if rule.startswith("chunk_"))
         jobs = int(counts.get("total", 0)) - int(counts.get("all", 0))  # `all` runs nothing: never submitted
@@ -141,6 +138,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="runs to simulate (about; the layout rounds)")
     parser.add_argument("--minutes", type=float, default=20.0, help="chromatogram length from 250 s (>= 20 for full-length runs)")
     parser.add_argument("--qc-every", type=int, help="a pooled QC every this many samples (default: 20, fewer for small studies)")
+    parser.add_argument("--runs-per-job", type=int, default=0, help="chunks.runs_per_job of the run (0: runs / cores, cores-many chunks as on a laptop)")
     parser.add_argument("--plan-runs", type=int, default=10000, help="runs of the planning dry run (0: none)")
     parser.add_argument("--plan-runs-per-job", type=int, default=200, help="chunk size of the second planning dry run")
     args = parser.parse_args()
@@ -149,12 +147,15 @@ def main() -> None:
     design = Design(per_group=design.per_group, qc_every=design.qc_every, rt_start_s=RT_START_S, rt_end_s=RT_START_S + 60 * args.minutes)
     study, run_dir = args.workdir / f"study-{args.runs}x{args.minutes:g}min", args.workdir / "run"
     sheet = simulate(study, design)
-    n, cores, per_job = len(sheet), 2, ChunkParams().runs_per_job
+    n, cores = len(sheet), 2
+    per_job = args.runs_per_job or math.ceil(n / cores)
     shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    (run_dir / "scale.yaml").write_text(f"samples: {study / 'samples.tsv'}\nlibrary: {study / 'library.msp'}\nchunks:\n  runs_per_job: {per_job}\n")
     print(f"{n} runs of {args.minutes:g} min at {design.scan_hz:g} scans/s; {math.ceil(n / per_job)} chunk jobs of {per_job} runs; {cores} cores")
 
-    per_run_s = snakemake(run_dir, study, *[f"results/peaks/{run}.tsv" for run in sheet["sample"]])
-    study_s = snakemake(run_dir, study, "all")
+    per_run_s = snakemake(run_dir, *[f"results/peaks/{run}.tsv" for run in sheet["sample"]])
+    study_s = snakemake(run_dir, "all")
     steps = records(run_dir)
     chunk_rows = steps[steps.index.str.match(r"chunk_\d+$")]
     study_rows = steps.drop(chunk_rows.index)
