@@ -54,13 +54,19 @@ MIN_COSINE = 0.6
 TARGET_ID_RECALL, TARGET_ID_PRECISION = 0.90, 0.97  # issue 16
 
 
-def run_workflow(study: Path, workdir: Path, cores: int = 2) -> None:
+def run_workflow(study: Path, workdir: Path, cores: int = 2, log: Path | None = None) -> None:
+    """Run the workflow on ``study`` in ``workdir`` (Snakemake's messages to ``log`` when given)."""
     bin_dir = Path(sys.executable).parent
     command = [str(bin_dir / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
                "--configfile", str(REPO / "config" / "config.yaml"), "--cores", str(cores), "--quiet",
                "--config", f"samples={study / 'samples.tsv'}", f"library={study / 'library.msp'}"]
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
-    subprocess.run(command, check=True, env=env)
+    if log is None:
+        subprocess.run(command, check=True, env=env)
+        return
+    with open(log, "w") as out:
+        if subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT).returncode:
+            raise SystemExit(f"{log}: the workflow stopped (see this log)")
 
 
 def one_to_one(apex_s: pd.Series, detected_rt_s: np.ndarray) -> dict[str, bool]:
@@ -181,7 +187,7 @@ def identification_summary(seeds: list[int], workdir: Path, per_group: int | Non
         folder = workdir / f"{name}-{design.seed}"
         if not (folder / "study" / "truth" / "settings.json").exists():
             simulate_study(folder / "study", design, severity)
-        run_workflow(folder / "study", folder)
+        run_workflow(folder / "study", folder, log=folder / "workflow.log")
         features = pd.read_csv(folder / "results" / "features" / "feature_table.tsv", sep="\t")
         compounds = pd.read_csv(folder / "study" / "truth" / "compounds.tsv", sep="\t")
         f = identification_figures(folder, features, compounds, spectral_owners(folder, features, compounds))
