@@ -5,7 +5,7 @@ annotates the study's consensus feature spectra (results/features/features.msp, 
 under each weighting choice, with the workflow's acceptance thresholds and target-decoy filter.
 Prints per seed the ladder markers found and how the internal standard was found, then per choice: recall of library compounds (named right / with a feature), precision of the
 names given, and in how many seeds asparagine was named. Features belong to the true compound as
-in accuracy.py (within its RI window, same quant ion first).
+accuracy.py's names do (within its RI window, by spectrum; ``spectral_owners``).
 
     python benchmarks/score_weighting.py [--seeds 1 2 3] [--per-group 3] [--workdir DIR] [--massbank MSP]
 """
@@ -25,7 +25,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from accuracy import name_checks, owner_of, run_workflow  # noqa: E402
+from accuracy import name_checks, run_workflow, spectral_owners  # noqa: E402
 from gcmsflow.identify.annotate import annotate  # noqa: E402
 from gcmsflow.identify.params import MatchParams  # noqa: E402
 from gcmsflow.io.library import load_library  # noqa: E402
@@ -58,12 +58,12 @@ def study_results(seed: int, per_group: int, workdir: Path, massbank: str | None
     return folder
 
 
-def scores_by_choice(folder: Path) -> dict[str, tuple[set, set, list[bool]]]:
+def scores_by_choice(folder: Path, massbank: str | None) -> dict[str, tuple[set, set, list[bool]]]:
     """Per weighting choice: library compounds named right, library compounds with a feature, per name right or not."""
     study = folder / "study"
     compounds = pd.read_csv(study / "truth" / "compounds.tsv", sep="\t")
     features = pd.read_csv(folder / "results" / "features" / "feature_table.tsv", sep="\t")
-    owner = [owner_of(x, mz, compounds["ri"].to_numpy(), compounds["quant_mz"].to_numpy()) for x, mz in zip(features["ri"], features["quant_mz"])]
+    owner = spectral_owners(folder, features, compounds, massbank)
     library = load_library(str(study / "library.msp"), BASE.column_class)
     queries = load_library(str(folder / "results" / "features" / "features.msp"))
     out = {}
@@ -83,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="gcmsflow-weighting-"))
     folders = {seed: study_results(seed, args.per_group, workdir, args.massbank) for seed in args.seeds}
-    per_seed = {seed: scores_by_choice(folder) for seed, folder in folders.items()}
+    per_seed = {seed: scores_by_choice(folder, args.massbank) for seed, folder in folders.items()}
     print(f"hard preset, seeds {' '.join(map(str, args.seeds))}, {args.per_group} samples per group, workdir {workdir}")
     for seed, folder in folders.items():
         ladder = pd.read_csv(folder / "results" / "ri" / "ladder_qc.tsv", sep="\t")

@@ -125,6 +125,8 @@ def test_mass_check_keeps_same_compound_hits_and_refuses_look_alikes_on_massbank
         rows = np.flatnonzero(forward[np.arange(len(best)), best] >= 0.7)
         rates.append(mass_consistent(acquired[rows], lib.intensity[best[rows]], 5.0, 20.0, 0.15).mean())
     assert rates[0] > 0.9 and rates[1] < 0.65, rates
+
+
 def test_a_noise_ion_at_mz_521_does_not_unname_asparagine() -> None:
     """One single-scan noise ion at m/z 521 (5 % of base, no isotope neighbours) in asparagine's
     spectrum: under (m/z)^3 it would carry most of the query's weight; it counts only where the
@@ -179,3 +181,21 @@ def test_mass_check_takes_a_labelled_runs_isotopologues_for_the_entrys_ions() ->
     assert mass_consistent(dense([labelled]), dense([entry]), 5.0, 20.0, 0.15)[0]
     stray = entry | {229: 20.0}  # a high ion 11 above the entry's: not an isotopologue of it
     assert not mass_consistent(dense([stray]), dense([entry]), 5.0, 20.0, 0.15)[0]
+
+
+def test_mass_check_does_not_demand_an_entrys_isotope_peaks() -> None:
+    entry = {73: 100.0, 147: 40.0, 218: 30.0, 219: 6.0, 220: 3.5, 190: 10.0}  # M-15 at 218 with its 29Si/30Si/13C peaks
+    sparse = {73: 100.0, 147: 40.0, 218: 30.0, 190: 10.0, 100: 2.0}  # the feature kept only 218 of the cluster (and an ion at 2 %)
+    assert mass_consistent(dense([sparse]), dense([entry]), 5.0, 20.0, 0.15)[0]
+    stronger_above = {73: 100.0, 147: 40.0, 218: 30.0, 219: 45.0}  # 219 is stronger than 218: a fragment, not an isotope peak
+    assert not mass_consistent(dense([sparse]), dense([stronger_above]), 5.0, 20.0, 0.15)[0]
+    three_above = {73: 100.0, 147: 40.0, 218: 30.0, 221: 12.0}  # 3 above: beyond the isotope span
+    assert not mass_consistent(dense([sparse]), dense([three_above]), 5.0, 20.0, 0.15)[0]
+
+
+def test_mass_check_does_not_demand_entry_ions_weaker_than_the_querys_weakest() -> None:
+    entry = {73: 100.0, 147: 60.0, 298: 8.0, 306: 34.0}  # serine 3TMS-like: a weak 298 beside M-15 306
+    sparse = {73: 100.0, 147: 55.0, 204: 20.0, 306: 35.0}  # weakest recorded ion at 20 % of base: an 8 % ion cannot show
+    assert mass_consistent(dense([sparse]), dense([entry]), 5.0, 20.0, 0.15)[0]
+    full = sparse | {100: 2.0}  # an ion at 2 % recorded: the 8 % ion would have been seen
+    assert not mass_consistent(dense([full]), dense([entry]), 5.0, 20.0, 0.15)[0]

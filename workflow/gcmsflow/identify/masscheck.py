@@ -5,12 +5,17 @@ The (m/z)^3 weighting of the search lets a few high ions decide a match, so an i
 the entry has a strong M-1 ion at m/z 97 that the query lacks. A spectrum's *high ions* are those at
 >= ``percent`` % of its base peak within ``window_mz`` of its highest such ion (M+ and the losses of
 H, CH3); a pair is consistent when each side's high ions are present in the other at >= ``ratio``
-times their relative intensity. Entry ions below the query's lowest recorded m/z are not asked for, and
-a query high ion up to ``ISOTOPOLOGUE_SPAN`` above one of the entry's high ions counts as that ion's
-isotopologue (a run labelled by a tracer carries M+1, M+2, ... of the fragments the library has unlabelled).
+times their relative intensity. Entry ions below the query's lowest recorded m/z are not asked for,
+nor those weaker (relative to base) than the query's weakest recorded ion (a sparse feature spectrum,
+as near the detection limit, cannot show them), nor an entry ion up to ``ISOTOPE_SPAN`` above a
+stronger entry ion the query has (its 13C/29Si/30Si isotope peak, which a sparse or thresholded
+feature spectrum may lose), and a query high ion up to
+``ISOTOPOLOGUE_SPAN`` above one of the entry's high ions counts as that ion's isotopologue (a run
+labelled by a tracer carries M+1, M+2, ... of the fragments the library has unlabelled).
 On MassBank (each spectrum cut at m/z 50 against every other, forward score >= 0.7; test_annotate),
-the defaults (5 %, 20, 0.15) keep 93 % of the best hits of the same compound and refuse 40 % of the
-best hits of another compound.
+the defaults (5 %, 20, 0.15) keep 94.6 % of the best hits of the same compound and refuse 37.0 % of
+the best hits of another compound (93.4 % and 39.3 % when isotope peaks are asked for too; the
+weakest-ion floor changes neither, these spectra being complete).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 ISOTOPOLOGUE_SPAN = 6
+ISOTOPE_SPAN = 2
 
 
 def high_ions(spectra: np.ndarray, percent: float, window_mz: float) -> np.ndarray:
@@ -37,8 +43,13 @@ def mass_consistent(queries: np.ndarray, entries: np.ndarray, percent: float, wi
     mz = np.arange(queries.shape[1])
     recorded = queries > 0
     lowest = np.where(recorded.any(axis=1), np.argmax(recorded, axis=1), queries.shape[1])
+    floor = np.where(recorded, query, np.inf).min(axis=1)
     entry_high = high_ions(entries, percent, window_mz)
-    entry_lacked = entry_high & (query < ratio * entry) & (mz[None, :] >= lowest[:, None])
+    missing = query < ratio * entry
+    isotope_peak = np.zeros_like(entry_high)
+    for shift in range(1, ISOTOPE_SPAN + 1):
+        isotope_peak[:, shift:] |= (entry[:, :-shift] > entry[:, shift:]) & ~missing[:, :-shift]
+    entry_lacked = entry_high & missing & (mz[None, :] >= lowest[:, None]) & (entry >= floor[:, None]) & ~isotope_peak
     isotopologue = np.zeros_like(entry_high)
     for shift in range(1, ISOTOPOLOGUE_SPAN + 1):
         isotopologue[:, shift:] |= entry_high[:, :-shift]
