@@ -67,12 +67,30 @@ def perceive_components(position: np.ndarray, n_scans: int, min_ions: int, sigma
     return peaks
 
 
+def loose_clusters(position: np.ndarray, min_ions: int, tolerance: float) -> np.ndarray:
+    """Centres of runs of at least ``min_ions`` apexes spanning at most 2 x ``tolerance`` scans (the
+    middle of each run's span, so every apex of it lies within ``tolerance``), taken from the
+    earliest apex on, each apex in one run at most. A weak compound's three ion apexes spread over
+    four scans make one centre, where a Gaussian density of the same width would not reach three."""
+    position = np.sort(position)
+    centres = []
+    i = 0
+    while i + min_ions <= position.size:
+        j = int(np.searchsorted(position, position[i] + 2.0 * tolerance, side="right"))
+        if j - i >= min_ions:
+            centres.append(0.5 * (position[i] + position[j - 1]))
+            i = j
+        else:
+            i += 1
+    return np.array(centres, dtype=float)
+
+
 def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[np.ndarray, np.ndarray]:
     """Component centres and the apex tolerance (scans) of each, in time order.
 
     First where ion apexes coincide within ``apex_tolerance_scans``; then, among the apexes no
-    centre claims, where they coincide within ``loose_tolerance_scans``: the apexes of a weak
-    compound's ions scatter by a scan or two around its apex."""
+    centre claims, where they coincide within ``loose_tolerance_scans`` (:func:`loose_clusters`):
+    the apexes of a weak compound's ions scatter by a scan or two around its apex."""
     centres = perceive_components(position, n_scans, params.min_component_ions, params.perceive_sigma_scans).astype(float)
     tolerance = np.full(centres.size, params.apex_tolerance_scans)
     loose = params.loose_tolerance_scans
@@ -80,7 +98,7 @@ def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[
         at = np.searchsorted(centres, position)
         left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
         gap = np.minimum(np.abs(position - left), np.abs(position - right))
-        extra = perceive_components(position[gap > params.apex_tolerance_scans], n_scans, params.min_component_ions, loose / 2.0)
+        extra = loose_clusters(position[gap > params.apex_tolerance_scans], params.min_component_ions, loose)
         at = np.searchsorted(centres, extra)
         left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
         extra = extra[np.minimum(np.abs(extra - left), np.abs(extra - right)) > 2.0 * loose]
@@ -139,12 +157,28 @@ def build_models(
     for pick in best.tolist():
         j = int(cand_ion[pick])
         apex = int(round(position[member[pick]]))
-        lo, hi = peak_extent(traces.corrected[:, j], apex)
+        trace = traces.corrected[:, j]
+        c = window[pick]
+        if tol[c] > params.apex_tolerance_scans:  # a weak compound: its ions' summed traces make the model
+            trace, apex = composite_trace(traces.corrected, ion[member[window == c]], position[member[window == c]], centres[c], tol[c])
+        lo, hi = peak_extent(trace, apex)
         if hi - lo + 1 < params.min_shape_scans:
             continue
-        shape = traces.corrected[lo : hi + 1, j] / traces.corrected[apex, j]
-        models.append(Model(apex, lo, hi, shape, j))
+        models.append(Model(apex, lo, hi, trace[lo : hi + 1] / trace[apex], j))
     return models
+
+
+def composite_trace(corrected: np.ndarray, ions: np.ndarray, apexes: np.ndarray, centre: float, tolerance: float) -> tuple[np.ndarray, int]:
+    """The sum of ``ions``' traces, each scaled to unit height at its own apex (``apexes``, scans), and
+    the sum's apex within ``tolerance`` of ``centre``: for a weak compound a single ion's trace is
+    too noisy a model peak, and noise in one ion is not another's."""
+    at = np.round(apexes).astype(int)
+    unique, first = np.unique(ions, return_index=True)
+    heights = np.maximum(corrected[at[first], unique], 1e-12)
+    trace = corrected[:, unique] @ (1.0 / heights)
+    lo = max(0, int(np.floor(centre - tolerance)))
+    hi = min(trace.size - 1, int(np.ceil(centre + tolerance)))
+    return trace, lo + int(np.argmax(trace[lo : hi + 1]))
 
 
 def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> pd.DataFrame:
