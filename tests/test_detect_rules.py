@@ -8,7 +8,7 @@ import pytest
 from conftest import SHARED_DATA, gaussian, synthetic_cube
 from gcmsflow.core.scancube import ScanCube
 from gcmsflow.core.spectra import parse_spectrum
-from gcmsflow.signal.detect import DetectParams, detect_components
+from gcmsflow.signal.detect import DetectParams, detect_components, loose_clusters
 from gcmsflow.signal.traces import block_noise, remove_spikes
 
 A = {116: 1.0, 132: 0.5, 231: 0.3, 73: 0.9, 188: 0.2, 217: 0.15, 290: 0.1}
@@ -125,3 +125,24 @@ def test_agilent_run_cut_short_keeps_the_components_of_the_part_that_remains() -
     inside = full[full.rt_end < cube.times_s[n - 1]]
     kept = [((part.quant_mz == r.quant_mz) & ((part.rt - r.rt).abs() <= 0.5)).any() for r in inside.itertuples()]
     assert len(inside) > 100 and np.mean(kept) >= 0.98
+
+
+def test_loose_clusters_take_three_apexes_spread_over_four_scans_but_not_two_or_a_wider_spread() -> None:
+    assert loose_clusters(np.array([100.0, 102.8, 103.4]), 3, 3.0).tolist() == [101.7]
+    assert loose_clusters(np.array([100.0, 103.4]), 3, 3.0).size == 0
+    assert loose_clusters(np.array([100.0, 103.0, 106.5]), 3, 3.0).size == 0
+    assert loose_clusters(np.array([100.0, 101.0, 102.0, 140.0, 141.0, 145.0]), 3, 3.0).tolist() == [101.0, 142.5]
+
+
+def test_a_weak_compound_whose_ion_apexes_scatter_over_four_scans_is_one_component() -> None:
+    rng = np.random.default_rng(4)
+    times = np.arange(100.0, 160.0, 0.25)
+    mz = np.arange(50, 301, dtype=np.int32)
+    intensity = np.abs(rng.normal(0.0, 12.0, size=(times.size, mz.size)))
+    weak = {174: (0.0, 150.0), 248: (-0.5, 120.0), 276: (0.35, 110.0)}  # ion: (apex offset s, height ~10x noise)
+    for ion, (offset, height) in weak.items():
+        intensity[:, ion - 50] += height * emg(times, 130.0 + offset, 0.8, 0.3)
+    intensity[intensity < 40.0] = 0.0  # the centroiding threshold
+    peaks = detect_components(ScanCube(times, mz, intensity.astype(np.float32), {}))
+    assert len(peaks) == 1 and abs(peaks.iloc[0].rt - 130.2) < 0.6
+    assert spectrum_mz(peaks.iloc[0]) == set(weak)

@@ -85,6 +85,14 @@ def loose_clusters(position: np.ndarray, min_ions: int, tolerance: float) -> np.
     return np.array(centres, dtype=float)
 
 
+def distance_to(centres: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Distance of each ``x`` to the nearest of the sorted ``centres`` (infinite when there are none)."""
+    if centres.size == 0:
+        return np.full(x.size, np.inf)
+    at = np.searchsorted(centres, x)
+    return np.minimum(np.abs(x - centres[np.maximum(at - 1, 0)]), np.abs(x - centres[np.minimum(at, centres.size - 1)]))
+
+
 def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[np.ndarray, np.ndarray]:
     """Component centres and the apex tolerance (scans) of each, in time order.
 
@@ -94,14 +102,9 @@ def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[
     centres = perceive_components(position, n_scans, params.min_component_ions, params.perceive_sigma_scans).astype(float)
     tolerance = np.full(centres.size, params.apex_tolerance_scans)
     loose = params.loose_tolerance_scans
-    if loose > params.apex_tolerance_scans and centres.size:
-        at = np.searchsorted(centres, position)
-        left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
-        gap = np.minimum(np.abs(position - left), np.abs(position - right))
-        extra = loose_clusters(position[gap > params.apex_tolerance_scans], params.min_component_ions, loose)
-        at = np.searchsorted(centres, extra)
-        left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
-        extra = extra[np.minimum(np.abs(extra - left), np.abs(extra - right)) > 2.0 * loose]
+    if loose > params.apex_tolerance_scans:
+        extra = loose_clusters(position[distance_to(centres, position) > params.apex_tolerance_scans], params.min_component_ions, loose)
+        extra = extra[distance_to(centres, extra) > 2.0 * loose]
         order = np.argsort(np.concatenate([centres, extra]), kind="stable")
         centres = np.concatenate([centres, extra.astype(float)])[order]
         tolerance = np.concatenate([tolerance, np.full(extra.size, loose)])[order]
