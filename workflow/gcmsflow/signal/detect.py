@@ -96,10 +96,14 @@ def distance_to(centres: np.ndarray, x: np.ndarray) -> np.ndarray:
 def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[np.ndarray, np.ndarray]:
     """Component centres and the apex tolerance (scans) of each, in time order.
 
-    First where ion apexes coincide within ``apex_tolerance_scans``; then, among the apexes no
-    centre claims, where they coincide within ``loose_tolerance_scans`` (:func:`loose_clusters`):
+    First where ion apexes coincide within ``apex_tolerance_scans``; again among the apexes no
+    centre claims (a weaker compound a few scans from a stronger one, whose apexes sit on the flank of
+    the stronger one's apex density and make no peak of it); then, among the apexes still unclaimed, where they coincide within ``loose_tolerance_scans`` (:func:`loose_clusters`):
     the apexes of a weak compound's ions scatter by a scan or two around its apex."""
     centres = perceive_components(position, n_scans, params.min_component_ions, params.perceive_sigma_scans).astype(float)
+    flank = perceive_components(position[distance_to(centres, position) > params.apex_tolerance_scans], n_scans, params.min_component_ions, params.perceive_sigma_scans)
+    flank = flank[distance_to(centres, flank) > params.apex_tolerance_scans]  # a weaker compound on a stronger one's flank
+    centres = np.sort(np.concatenate([centres, flank.astype(float)]))
     tolerance = np.full(centres.size, params.apex_tolerance_scans)
     loose = params.loose_tolerance_scans
     if loose > params.apex_tolerance_scans:
@@ -130,7 +134,8 @@ def build_models(
 
     A component's candidates are the ion apexes within ``tolerance`` (scans, per centre) of it; an
     ion is shared when it also apexes at one of the three nearest centres on either side (< 40
-    scans away). Shared and ubiquitous (TMS, bleed) ions are down-weighted. Centres whose best
+    scans away). Shared and ubiquitous (TMS, bleed) ions are down-weighted, and an apex that lies nearer
+    another centre is never the model of this one (a flank centre's model is its own ion). Centres whose best
     ion apex is the same one give a single model.
     """
     position, ion, height = apexes
@@ -152,9 +157,11 @@ def build_models(
         near[offset:] |= present[:-offset] & close[:, None]
     ubiquitous = np.isin(mz, params.avoid_quant_mz)
     cand_ion = ion[member]
-    score = height[member] * np.where(near[window, cand_ion], 0.1, 1.0) * np.where(ubiquitous[cand_ion], 0.05, 1.0)
+    own = np.abs(position[member] - centres[window]) <= distance_to(centres, position[member]) + 1e-9  # nearest to this centre
+    score = height[member] * np.where(near[window, cand_ion], 0.1, 1.0) * np.where(ubiquitous[cand_ion], 0.05, 1.0) * own
     ranked = np.lexsort((member, -score, window))
     best = ranked[start[size >= params.min_component_ions]]
+    best = best[score[best] > 0]  # a centre whose every candidate apex lies nearer another centre makes no model
     best = best[np.sort(np.unique(member[best], return_index=True)[1])]  # two centres, one ion apex: one model
     models = []
     for pick in best.tolist():
