@@ -97,11 +97,12 @@ def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[
     """Component centres and the apex tolerance (scans) of each, in time order.
 
     First where ion apexes coincide within ``apex_tolerance_scans``; again among the apexes no
-    centre claims (a weaker compound a few scans from a stronger one, whose apexes sit on the flank of
-    the stronger one's apex density and make no peak of it); then, among the apexes still unclaimed, where they coincide within ``loose_tolerance_scans`` (:func:`loose_clusters`):
-    the apexes of a weak compound's ions scatter by a scan or two around its apex."""
+    centre claims, where twice as many coincide (a weaker compound a few scans from a stronger one,
+    whose apexes sit on the flank of the stronger one's apex density and make no peak of it; twice,
+    so that a strong compound's own noise-scattered apexes do not make a satellite); then, among the
+    apexes still unclaimed, where they coincide within ``loose_tolerance_scans`` (:func:`loose_clusters`): the apexes of a weak compound's ions scatter by a scan or two around its apex."""
     centres = perceive_components(position, n_scans, params.min_component_ions, params.perceive_sigma_scans).astype(float)
-    flank = perceive_components(position[distance_to(centres, position) > params.apex_tolerance_scans], n_scans, params.min_component_ions, params.perceive_sigma_scans)
+    flank = perceive_components(position[distance_to(centres, position) > params.apex_tolerance_scans], n_scans, 2 * params.min_component_ions, params.perceive_sigma_scans)
     flank = flank[distance_to(centres, flank) > params.apex_tolerance_scans]  # a weaker compound on a stronger one's flank
     centres = np.sort(np.concatenate([centres, flank.astype(float)]))
     tolerance = np.full(centres.size, params.apex_tolerance_scans)
