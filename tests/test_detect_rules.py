@@ -8,8 +8,8 @@ import pytest
 from conftest import SHARED_DATA, gaussian, synthetic_cube
 from gcmsflow.core.scancube import ScanCube
 from gcmsflow.core.spectra import parse_spectrum
-from gcmsflow.signal.detect import DetectParams, detect_components
-from gcmsflow.signal.traces import block_noise, remove_spikes
+from gcmsflow.signal.detect import DetectParams, build_models, detect_components, find_apexes, loose_clusters, perceive, perceive_components
+from gcmsflow.signal.traces import block_noise, preprocess, remove_spikes
 
 A = {116: 1.0, 132: 0.5, 231: 0.3, 73: 0.9, 188: 0.2, 217: 0.15, 290: 0.1}
 B = {245: 1.0, 156: 0.6, 289: 0.3, 73: 0.8, 188: 0.4}
@@ -125,3 +125,50 @@ def test_agilent_run_cut_short_keeps_the_components_of_the_part_that_remains() -
     inside = full[full.rt_end < cube.times_s[n - 1]]
     kept = [((part.quant_mz == r.quant_mz) & ((part.rt - r.rt).abs() <= 0.5)).any() for r in inside.itertuples()]
     assert len(inside) > 100 and np.mean(kept) >= 0.98
+
+
+def test_loose_clusters_take_three_apexes_spread_over_four_scans_but_not_two_or_a_wider_spread() -> None:
+    assert loose_clusters(np.array([100.0, 102.8, 103.4]), 3, 3.0).tolist() == [101.7]
+    assert loose_clusters(np.array([100.0, 103.4]), 3, 3.0).size == 0
+    assert loose_clusters(np.array([100.0, 103.0, 106.5]), 3, 3.0).size == 0
+    assert loose_clusters(np.array([100.0, 101.0, 102.0, 140.0, 141.0, 145.0]), 3, 3.0).tolist() == [101.0, 142.5]
+
+
+def test_a_weak_compound_whose_ion_apexes_scatter_over_four_scans_is_one_component() -> None:
+    rng = np.random.default_rng(4)
+    times = np.arange(100.0, 160.0, 0.25)
+    mz = np.arange(50, 301, dtype=np.int32)
+    intensity = np.abs(rng.normal(0.0, 12.0, size=(times.size, mz.size)))
+    weak = {174: (0.0, 150.0), 248: (-0.5, 120.0), 276: (0.35, 110.0)}  # ion: (apex offset s, height ~10x noise)
+    for ion, (offset, height) in weak.items():
+        intensity[:, ion - 50] += height * emg(times, 130.0 + offset, 0.8, 0.3)
+    intensity[intensity < 40.0] = 0.0  # the centroiding threshold
+    peaks = detect_components(ScanCube(times, mz, intensity.astype(np.float32), {}))
+    assert len(peaks) == 1 and abs(peaks.iloc[0].rt - 130.2) < 0.6
+    assert spectrum_mz(peaks.iloc[0]) == set(weak)
+
+
+def test_a_weaker_compound_on_the_flank_of_a_stronger_ones_apexes_is_perceived_and_modelled_on_its_own_ion() -> None:
+    strong = [121.1] * 6 + [121.7] * 6 + [122.3] * 5 + [122.9] * 7  # a strong compound's ion apexes, scattered
+    weak = [123.8, 124.0, 124.1, 124.1, 123.9, 124.2]  # on the flank of the strong compound's apex density: no peak of it
+    position = np.array(strong + weak)
+    centres, _ = perceive(position, 300, DetectParams(loose_tolerance_scans=0.0))
+    assert centres.tolist() == [122.0, 124.0]
+    assert perceive(position[:-2], 300, DetectParams(loose_tolerance_scans=0.0))[0].tolist() == [122.0]  # 4 apexes: noise-scattered, no centre
+    assert perceive_components(position, 300, 3, 0.4).tolist() == [122]
+    rng = np.random.default_rng(6)
+    times = np.arange(100.0, 160.0, 0.25)
+    mz = np.arange(50, 301, dtype=np.int32)
+    intensity = np.abs(rng.normal(0.0, 12.0, size=(times.size, mz.size)))
+    ions = [int(m) for m in rng.choice(np.arange(120, 280), size=24, replace=False) if m not in (113, 169, 191, 237, 251, 289)]
+    for k, ion in enumerate(ions):  # strong ion apexes at 0-0.45 s; the strong ions apexing last lie within the weak centre's window
+        intensity[:, ion - 50] += 20000.0 * (1.0 - k / 40.0) * emg(times, 130.0 + 0.15 * (k % 4), 0.8, 0.3)
+    weak_ions = {169: 900.0, 191: 600.0, 237: 450.0, 251: 300.0, 113: 700.0, 289: 500.0}
+    for ion, height in weak_ions.items():
+        intensity[:, ion - 50] += height * emg(times, 130.75, 0.8, 0.3)
+    params = DetectParams()
+    traces = preprocess(intensity, 0.25, params)
+    apexes = find_apexes(traces, params.min_ion_sn, params.min_prominence, 40)
+    centres, tolerance = perceive(apexes[0], times.size, params)
+    models = build_models(traces, centres, tolerance, apexes, params, mz)
+    assert len(models) == 2 and abs(models[1].apex - 124) <= 1 and int(mz[models[1].ion]) in weak_ions

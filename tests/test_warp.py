@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from gcmsflow.core.spectra import format_spectrum, parse_spectra
 from gcmsflow.signal.align import AlignParams, align, unit_vectors
-from gcmsflow.signal.merge import merge_split_features
+from gcmsflow.signal.merge import consensus_quant_ion, merge_split_features
 from gcmsflow.signal.warp import correct_retention
 
 
@@ -54,7 +54,25 @@ def test_split_features_are_merged_but_never_two_components_of_one_run() -> None
     positions = np.array([1500.0, 1501.0, 1504.0, 1505.0, 1504.5, 1500.5])
     runs = np.array([0, 1, 2, 3, 0, 4])
     labels = np.array([0, 0, 1, 1, 2, 0])  # feature 1 is feature 0 split off; feature 2 holds a second component of run 0
-    merged = merge_split_features(labels, positions, runs, np.full(6, 116), unit, 5.0, 0.9)
+    merged = merge_split_features(labels, positions, runs, (np.full(6, 116), np.full(6, 1e3)), unit, 5.0, 0.9)
     assert merged[2] == merged[0] and merged[4] != merged[0]
-    other_quant = merge_split_features(labels, positions, runs, np.array([116, 116, 117, 117, 116, 116]), unit, 5.0, 0.9)
+    other_quant = merge_split_features(labels, positions, runs, (np.array([116, 116, 117, 117, 116, 116]), np.full(6, 1e3)), unit, 5.0, 0.9)
     assert other_quant[2] != other_quant[0]
+
+
+def test_the_consensus_quant_ion_is_the_most_frequent_then_the_larger_summed_area_then_the_lower_mz() -> None:
+    labels = np.array([0, 0, 0, 1, 1, 2, 2])
+    quant_mz = np.array([117, 117, 116, 117, 116, 117, 116])
+    area = np.array([1.0, 1.0, 50.0, 9.0, 2.0, 3.0, 3.0])
+    quant = consensus_quant_ion(labels, quant_mz, area)
+    assert quant.to_dict() == {0: 117, 1: 117, 2: 116}  # most runs; tie -> larger summed area; tie -> lower m/z
+
+
+def test_a_split_feature_whose_runs_tie_between_two_quant_ions_merges_by_the_larger_summed_area() -> None:
+    spectra = [format_spectrum(np.array([73, 116, 117, 190]), np.array([50.0, 100.0, 95.0, 30.0]))] * 4
+    unit = unit_vectors(*parse_spectra(spectra))
+    positions, runs, labels = np.array([1500.0, 1501.0, 1503.0, 1504.0]), np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1])
+    quant_mz = np.array([116, 117, 117, 117])  # feature 0 ties 116/117 by count
+    larger_117 = merge_split_features(labels, positions, runs, (quant_mz, np.array([10.0, 90.0, 80.0, 80.0])), unit, 5.0, 0.9)
+    larger_116 = merge_split_features(labels, positions, runs, (quant_mz, np.array([90.0, 10.0, 80.0, 80.0])), unit, 5.0, 0.9)
+    assert larger_117[2] == larger_117[0] and larger_116[2] != larger_116[0]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..core.spectra import MZ_MAX, parse_spectra, parse_spectrum
 from ..io.msp import MspEntry
-from .merge import merge_split_features
+from .merge import consensus_quant_ion, merge_split_features
 from .warp import CORRECTION_COLUMNS, correct_retention
 
 
@@ -148,7 +148,7 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
         positions, corrections, window = correct_retention(positions, samples, wide, window, params.landmark_fraction, params.warp_span)
     labels = group_components(components, coordinate, window, params.min_similarity, spectra, positions)
     codes = pd.factorize(components["sample"])[0]
-    labels = merge_split_features(labels, positions, codes, components["quant_mz"].to_numpy(), unit_vectors(*spectra), window, params.merge_similarity)
+    labels = merge_split_features(labels, positions, codes, (components["quant_mz"].to_numpy(), components["area"].to_numpy(float)), unit_vectors(*spectra), window, params.merge_similarity)
     members = components.assign(feature=labels)
     occupancy = members.groupby("feature")["sample"].nunique()
     members = members[members["feature"].isin(occupancy.index[occupancy >= params.min_detected])]
@@ -179,9 +179,7 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
 
 def consensus_quant(members: pd.DataFrame) -> pd.Series:
     """Per feature, the quant ion most runs chose; ties go to the larger summed area, then the lower m/z."""
-    counts = members.groupby(["feature", "quant_mz"]).agg(n=("area", "size"), total=("area", "sum")).reset_index()
-    counts = counts.sort_values(["feature", "n", "total", "quant_mz"], ascending=[True, False, False, True], kind="stable")
-    return counts.drop_duplicates("feature").set_index("feature")["quant_mz"]
+    return consensus_quant_ion(members["feature"].to_numpy(), members["quant_mz"].to_numpy(), members["area"].to_numpy(float))
 
 
 def consensus_spectra(table: pd.DataFrame, members: pd.DataFrame) -> list[MspEntry]:

@@ -67,23 +67,49 @@ def perceive_components(position: np.ndarray, n_scans: int, min_ions: int, sigma
     return peaks
 
 
+def loose_clusters(position: np.ndarray, min_ions: int, tolerance: float) -> np.ndarray:
+    """Centres of runs of at least ``min_ions`` apexes spanning at most 2 x ``tolerance`` scans (the
+    middle of each run's span, so every apex of it lies within ``tolerance``), taken from the
+    earliest apex on, each apex in one run at most. A weak compound's three ion apexes spread over
+    four scans make one centre, where a Gaussian density of the same width would not reach three."""
+    position = np.sort(position)
+    centres = []
+    i = 0
+    while i + min_ions <= position.size:
+        j = int(np.searchsorted(position, position[i] + 2.0 * tolerance, side="right"))
+        if j - i >= min_ions:
+            centres.append(0.5 * (position[i] + position[j - 1]))
+            i = j
+        else:
+            i += 1
+    return np.array(centres, dtype=float)
+
+
+def distance_to(centres: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Distance of each ``x`` to the nearest of the sorted ``centres`` (infinite when there are none)."""
+    if centres.size == 0:
+        return np.full(x.size, np.inf)
+    at = np.searchsorted(centres, x)
+    return np.minimum(np.abs(x - centres[np.maximum(at - 1, 0)]), np.abs(x - centres[np.minimum(at, centres.size - 1)]))
+
+
 def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[np.ndarray, np.ndarray]:
     """Component centres and the apex tolerance (scans) of each, in time order.
 
-    First where ion apexes coincide within ``apex_tolerance_scans``; then, among the apexes no
-    centre claims, where they coincide within ``loose_tolerance_scans``: the apexes of a weak
-    compound's ions scatter by a scan or two around its apex."""
+    First where ion apexes coincide within ``apex_tolerance_scans``; again among the apexes no
+    centre claims, where twice as many coincide (a weaker compound a few scans from a stronger one,
+    whose apexes sit on the flank of the stronger one's apex density and make no peak of it; twice,
+    so that a strong compound's own noise-scattered apexes do not make a satellite); then, among the
+    apexes still unclaimed, where they coincide within ``loose_tolerance_scans`` (:func:`loose_clusters`): the apexes of a weak compound's ions scatter by a scan or two around its apex."""
     centres = perceive_components(position, n_scans, params.min_component_ions, params.perceive_sigma_scans).astype(float)
+    flank = perceive_components(position[distance_to(centres, position) > params.apex_tolerance_scans], n_scans, 2 * params.min_component_ions, params.perceive_sigma_scans)
+    flank = flank[distance_to(centres, flank) > params.apex_tolerance_scans]  # a weaker compound on a stronger one's flank
+    centres = np.sort(np.concatenate([centres, flank.astype(float)]))
     tolerance = np.full(centres.size, params.apex_tolerance_scans)
     loose = params.loose_tolerance_scans
-    if loose > params.apex_tolerance_scans and centres.size:
-        at = np.searchsorted(centres, position)
-        left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
-        gap = np.minimum(np.abs(position - left), np.abs(position - right))
-        extra = perceive_components(position[gap > params.apex_tolerance_scans], n_scans, params.min_component_ions, loose / 2.0)
-        at = np.searchsorted(centres, extra)
-        left, right = centres[np.maximum(at - 1, 0)], centres[np.minimum(at, centres.size - 1)]
-        extra = extra[np.minimum(np.abs(extra - left), np.abs(extra - right)) > 2.0 * loose]
+    if loose > params.apex_tolerance_scans:
+        extra = loose_clusters(position[distance_to(centres, position) > params.apex_tolerance_scans], params.min_component_ions, loose)
+        extra = extra[distance_to(centres, extra) > 2.0 * loose]
         order = np.argsort(np.concatenate([centres, extra]), kind="stable")
         centres = np.concatenate([centres, extra.astype(float)])[order]
         tolerance = np.concatenate([tolerance, np.full(extra.size, loose)])[order]
@@ -109,7 +135,8 @@ def build_models(
 
     A component's candidates are the ion apexes within ``tolerance`` (scans, per centre) of it; an
     ion is shared when it also apexes at one of the three nearest centres on either side (< 40
-    scans away). Shared and ubiquitous (TMS, bleed) ions are down-weighted. Centres whose best
+    scans away). Shared and ubiquitous (TMS, bleed) ions are down-weighted, and an apex that lies nearer
+    another centre is never the model of this one (a flank centre's model is its own ion). Centres whose best
     ion apex is the same one give a single model.
     """
     position, ion, height = apexes
@@ -131,20 +158,38 @@ def build_models(
         near[offset:] |= present[:-offset] & close[:, None]
     ubiquitous = np.isin(mz, params.avoid_quant_mz)
     cand_ion = ion[member]
-    score = height[member] * np.where(near[window, cand_ion], 0.1, 1.0) * np.where(ubiquitous[cand_ion], 0.05, 1.0)
+    own = np.abs(position[member] - centres[window]) <= distance_to(centres, position[member]) + 1e-9  # nearest to this centre
+    score = height[member] * np.where(near[window, cand_ion], 0.1, 1.0) * np.where(ubiquitous[cand_ion], 0.05, 1.0) * own
     ranked = np.lexsort((member, -score, window))
     best = ranked[start[size >= params.min_component_ions]]
+    best = best[score[best] > 0]  # a centre whose every candidate apex lies nearer another centre makes no model
     best = best[np.sort(np.unique(member[best], return_index=True)[1])]  # two centres, one ion apex: one model
     models = []
     for pick in best.tolist():
         j = int(cand_ion[pick])
         apex = int(round(position[member[pick]]))
-        lo, hi = peak_extent(traces.corrected[:, j], apex)
+        trace = traces.corrected[:, j]
+        c = window[pick]
+        if tol[c] > params.apex_tolerance_scans:  # a weak compound: its ions' summed traces make the model
+            trace, apex = composite_trace(traces.corrected, ion[member[window == c]], position[member[window == c]], centres[c], tol[c])
+        lo, hi = peak_extent(trace, apex)
         if hi - lo + 1 < params.min_shape_scans:
             continue
-        shape = traces.corrected[lo : hi + 1, j] / traces.corrected[apex, j]
-        models.append(Model(apex, lo, hi, shape, j))
+        models.append(Model(apex, lo, hi, trace[lo : hi + 1] / trace[apex], j))
     return models
+
+
+def composite_trace(corrected: np.ndarray, ions: np.ndarray, apexes: np.ndarray, centre: float, tolerance: float) -> tuple[np.ndarray, int]:
+    """The sum of ``ions``' traces, each scaled to unit height at its own apex (``apexes``, scans), and
+    the sum's apex within ``tolerance`` of ``centre``: for a weak compound a single ion's trace is
+    too noisy a model peak, and noise in one ion is not another's."""
+    at = np.round(apexes).astype(int)
+    unique, first = np.unique(ions, return_index=True)
+    heights = np.maximum(corrected[at[first], unique], 1e-12)
+    trace = corrected[:, unique] @ (1.0 / heights)
+    lo = max(0, int(np.floor(centre - tolerance)))
+    hi = min(trace.size - 1, int(np.ceil(centre + tolerance)))
+    return trace, lo + int(np.argmax(trace[lo : hi + 1]))
 
 
 def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> pd.DataFrame:

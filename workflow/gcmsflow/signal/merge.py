@@ -2,7 +2,7 @@
 
 After grouping, a compound whose runs straddle a window edge can end up as two features. Two
 features are merged when their centres lie within the grouping window, they never share a run,
-their most frequent quant ion is the same and their consensus spectra (sums of the members'
+their consensus quant ion (:func:`consensus_quant_ion`) is the same and their consensus spectra (sums of the members'
 unit square-root spectra) have a cosine of at least ``min_similarity``. Pairs are taken by
 decreasing cosine, and a merge that would put two components of one run together is skipped.
 """
@@ -13,19 +13,31 @@ import numpy as np
 import pandas as pd
 
 
-def feature_summaries(labels: np.ndarray, positions: np.ndarray, runs: np.ndarray, quant_mz: np.ndarray) -> pd.DataFrame:
-    """Per feature label: mean position and most frequent quant ion (ties to the lower m/z)."""
-    frame = pd.DataFrame({"label": labels, "x": positions, "run": runs, "quant": quant_mz})
-    centre = frame.groupby("label")["x"].mean()
-    counts = frame.groupby(["label", "quant"]).size().reset_index(name="n")
-    quant = counts.sort_values(["label", "n", "quant"], ascending=[True, False, True], kind="stable").drop_duplicates("label").set_index("label")["quant"]
-    return pd.DataFrame({"centre": centre, "quant": quant})
+def consensus_quant_ion(labels: np.ndarray, quant_mz: np.ndarray, area: np.ndarray) -> pd.Series:
+    """Per feature label, the ion that is quant ion in most runs; ties go to the larger summed area, then the lower m/z."""
+    frame = pd.DataFrame({"label": labels, "quant": quant_mz, "area": np.nan_to_num(np.asarray(area, float))})
+    counts = frame.groupby(["label", "quant"]).agg(n=("area", "size"), total=("area", "sum")).reset_index()
+    counts = counts.sort_values(["label", "n", "total", "quant"], ascending=[True, False, False, True], kind="stable")
+    return counts.drop_duplicates("label").set_index("label")["quant"]
+
+
+def feature_summaries(labels: np.ndarray, positions: np.ndarray, quant: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    """Per feature label: mean position and consensus quant ion; ``quant`` is (quant m/z, area) per row."""
+    centre = pd.Series(positions).groupby(labels).mean()
+    return pd.DataFrame({"centre": centre, "quant": consensus_quant_ion(labels, *quant)})
 
 
 def merge_split_features(
-    labels: np.ndarray, positions: np.ndarray, runs: np.ndarray, quant_mz: np.ndarray, unit: tuple[np.ndarray, np.ndarray, np.ndarray], window: float, min_similarity: float
+    labels: np.ndarray,
+    positions: np.ndarray,
+    runs: np.ndarray,
+    quant: tuple[np.ndarray, np.ndarray],
+    unit: tuple[np.ndarray, np.ndarray, np.ndarray],
+    window: float,
+    min_similarity: float,
 ) -> np.ndarray:
-    """Labels with split features merged; ``runs`` are run codes per row, ``unit`` the rows' unit spectra (starts, ions, values)."""
+    """Labels with split features merged; ``runs`` are run codes per row, ``quant`` the rows' (quant m/z, area),
+    ``unit`` the rows' unit spectra (starts, ions, values)."""
     starts, ions, values = unit
     n_labels = int(labels.max(initial=-1)) + 1
     if n_labels < 2:
@@ -36,7 +48,7 @@ def merge_split_features(
     norms = np.linalg.norm(spectra, axis=1)
     members = np.zeros((n_labels, int(runs.max(initial=0)) + 1), dtype=bool)
     members[labels, runs] = True
-    summary = feature_summaries(labels, positions, runs, quant_mz).reindex(range(n_labels))
+    summary = feature_summaries(labels, positions, quant).reindex(range(n_labels))
     order = np.argsort(summary["centre"].to_numpy(), kind="stable")
     centre, quant = summary["centre"].to_numpy()[order], summary["quant"].to_numpy()[order]
     pairs = []
