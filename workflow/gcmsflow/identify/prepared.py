@@ -12,7 +12,6 @@ the same bytes with and without it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..core.atomic import atomic_path
+from ..core.checksums import sha256_of_file
 from ..core.errors import GcmsflowError
 from ..io.library import Library, load_library
 from .decoys import compound_keys, make_decoys
@@ -39,21 +39,12 @@ class PreparedLibrary:
     key: dict
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def preparation_key(library_path: str | os.PathLike, params: MatchParams) -> dict:
     """What a prepared library was made from: format, library file checksum and name, and ``KEY_SETTINGS``."""
     if not os.path.isfile(library_path):
         raise GcmsflowError(library_path, "library file not found")
     settings = asdict(params)
-    return {"format": FORMAT, "library_sha256": file_sha256(library_path), "library_name": os.path.basename(library_path),
+    return {"format": FORMAT, "library_sha256": sha256_of_file(library_path), "library_name": os.path.basename(library_path),
             **{name: settings[name] for name in KEY_SETTINGS}}
 
 

@@ -8,7 +8,6 @@ checked (monotonic times, finite non-negative values) and binned to nominal m/z.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import logging
 import os
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checksums import sha256_of_file
 from ..core.errors import GcmsflowError
 from ..core.rawscans import RawScans, scan_starts
 from ..core.scancube import ScanCube
@@ -89,15 +89,6 @@ def sniff_format(path: str | os.PathLike) -> str:
     if text.startswith(b"##"):
         return "jcamp"
     raise GcmsflowError(path, "unrecognised file content (supported: ANDI-MS netCDF, mzML, JCAMP-DX, Agilent .D)")
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def validate_raw(raw: RawScans, path: str) -> None:
@@ -203,7 +194,7 @@ def import_run(path: str | os.PathLike, params: ImportParams = ImportParams()) -
         raise GcmsflowError(path, f"invalid m/z range {params.mz_min}-{params.mz_max}")
     fmt = sniff_format(path)
     with ThreadPoolExecutor(max_workers=1) as pool:  # hash the source while it is parsed
-        digest = pool.submit(sha256_of, data_ms(path) if fmt == "agilent" else path)
+        digest = pool.submit(sha256_of_file, data_ms(path) if fmt == "agilent" else path)
         raw = READERS[fmt](path)
         validate_raw(raw, path)
         check_acquisition(raw, path, params.min_scans, params.min_duration_s)

@@ -10,18 +10,10 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
+from ..core.checksums import sha256_of_file
 from ..core.errors import GcmsflowError
 
 PACKAGES = ("snakemake", "numpy", "scipy", "pandas", "statsmodels", "matchms", "matplotlib", "seaborn", "netCDF4", "pyteomics", "rainbow-api")
-
-
-def sha256_of_file(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk_bytes):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sha256_of_folder(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:
