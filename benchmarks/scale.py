@@ -3,7 +3,7 @@
 Simulates ``--runs`` injections (default 1,000: per batch a ladder and a blank, samples of two groups, a
 pooled QC every ``--qc-every`` samples) of ``--minutes`` (default 20) at the demo's 4 scans/s, then runs
 ``snakemake --cores 2`` in two stages: the per-run steps (rules ``chunk_<i>``, import + detection of
-``chunks.runs_per_job`` runs per job, by default runs / cores as on a laptop) and the study-level steps (RI, align, gap fill, annotate, normalise,
+``chunks.runs_per_job`` runs per job, by default runs / (4 x cores)) and the study-level steps (RI, align, gap fill, annotate, normalise,
 stats, plots, mzTab-M, provenance, summary). It prints
 
 - wall time of each stage and of every step (Snakemake's ``benchmark:`` records), and peak memory (max RSS
@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="runs to simulate (about; the layout rounds)")
     parser.add_argument("--minutes", type=float, default=20.0, help="chromatogram length from 250 s (>= 20 for full-length runs)")
     parser.add_argument("--qc-every", type=int, help="a pooled QC every this many samples (default: 20, fewer for small studies)")
-    parser.add_argument("--runs-per-job", type=int, default=0, help="chunks.runs_per_job of the run (0: runs / cores, cores-many chunks as on a laptop)")
+    parser.add_argument("--runs-per-job", type=int, default=0, help="chunks.runs_per_job of the run (0: runs / (4 x cores), a few chunks per core as the README advises)")
     parser.add_argument("--plan-runs", type=int, default=10000, help="runs of the planning dry run (0: none)")
     parser.add_argument("--plan-runs-per-job", type=int, default=200, help="chunk size of the second planning dry run")
     args = parser.parse_args()
@@ -148,7 +148,7 @@ def main() -> None:
     study, run_dir = args.workdir / f"study-{args.runs}x{args.minutes:g}min", args.workdir / "run"
     sheet = simulate(study, design)
     n, cores = len(sheet), 2
-    per_job = args.runs_per_job or math.ceil(n / cores)
+    per_job = args.runs_per_job or math.ceil(n / (4 * cores))  # Snakemake checks every input per output of a job: a few chunks per core
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     (run_dir / "scale.yaml").write_text(f"samples: {study / 'samples.tsv'}\nlibrary: {study / 'library.msp'}\nchunks:\n  runs_per_job: {per_job}\n")
