@@ -108,6 +108,24 @@ def records(run_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["step", "s", "max_rss"]).set_index("step")
 
 
+def extrapolate(workdir: Path, n: int, minutes: float, study_rows: pd.DataFrame, plan_runs: int) -> None:
+    """Peak memory of each study-level step at ``plan_runs`` runs, linear in runs through this run and the kept
+    run of the most different size (same run length) in ``workdir``."""
+    others = {int(d.name.split("x")[0][4:]): d for d in workdir.glob(f"run-*x{minutes:g}min") if (d / "results" / "benchmarks").is_dir()}
+    others.pop(n, None)
+    if not others:
+        print(f"memory at {plan_runs} runs: needs a second kept run of another size (run scale.py again with another --runs)")
+        return
+    m = max(others, key=lambda k: abs(k - n))
+    other = records(others[m]).reindex(study_rows.index)
+    slope = (study_rows["max_rss"] - other["max_rss"]) / (n - m)
+    at = study_rows["max_rss"] + slope * (plan_runs - n)
+    print(f"{'peak MB of the study-level steps, linear through ' + f'{m} and {n} runs':<52}{m:>8}{n:>8}{plan_runs:>8}")
+    for step in study_rows.index:
+        print(f"{step:<52}{other.loc[step, 'max_rss']:>8.0f}{study_rows.loc[step, 'max_rss']:>8.0f}{at[step]:>8.0f}")
+    print(f"largest at {plan_runs} runs: {at.idxmax()} {at.max():.0f} MB ({'<' if at.max() < MAX_STEP_MB else '>='} {MAX_STEP_MB:.0f} MB)")
+
+
 def plan(study: Path, sheet: pd.DataFrame, workdir: Path, plan_runs: int, runs_per_job: int) -> None:
     """DAG build time and SLURM job count of a ``plan_runs``-run study (the sheet repeated as batches) from a dry run."""
     plan_dir = workdir / f"plan-{plan_runs}"
@@ -145,10 +163,11 @@ def main() -> None:
 
     design = layout(args.runs, args.qc_every)
     design = Design(per_group=design.per_group, qc_every=design.qc_every, rt_start_s=RT_START_S, rt_end_s=RT_START_S + 60 * args.minutes)
-    study, run_dir = args.workdir / f"study-{args.runs}x{args.minutes:g}min", args.workdir / "run"
+    study = args.workdir / f"study-{args.runs}x{args.minutes:g}min"
     sheet = simulate(study, design)
     n, cores = len(sheet), 2
     per_job = args.runs_per_job or math.ceil(n / (4 * cores))  # Snakemake checks every input per output of a job: a few chunks per core
+    run_dir = args.workdir / f"run-{n}x{args.minutes:g}min"  # kept: a run of another size extrapolates memory with this one
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     (run_dir / "scale.yaml").write_text(f"samples: {study / 'samples.tsv'}\nlibrary: {study / 'library.msp'}\nchunks:\n  runs_per_job: {per_job}\n")
@@ -183,6 +202,7 @@ def main() -> None:
           f"< {MAX_STEP_MB:.0f} MB: {'met' if big.empty else 'NOT met: ' + ', '.join(big.index)}")
     if args.plan_runs:
         print()
+        extrapolate(args.workdir, n, args.minutes, study_rows, args.plan_runs)
         plan(study, sheet, args.workdir, args.plan_runs, args.plan_runs_per_job)
 
 
