@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from conftest import synthetic_cube
 from gcmsflow.signal.detect import DetectParams
-from gcmsflow.signal.gapfill import expected_rt, expected_rts, fill_gaps, fill_run, integrate
+from gcmsflow.signal.gapfill import SHIFT_NEIGHBOURHOOD_S, expected_rts, fill_gaps, fill_run, integrate
 
 
 def test_integrate_recovers_gaussian_area() -> None:
@@ -16,10 +16,16 @@ def test_integrate_recovers_gaussian_area() -> None:
     assert np.isnan(area[1])
 
 
+def expected_rt(feature_rt: float, shifts: pd.DataFrame) -> float:
+    """The rule one feature at a time, as written before it was vectorised: the run's median shift among its features nearby."""
+    near = shifts[(shifts["feature_rt"] - feature_rt).abs() <= SHIFT_NEIGHBOURHOOD_S]
+    return feature_rt + (float(near["shift"].median()) if len(near) else 0.0)
+
+
 def test_expected_rt_follows_the_run_local_shift() -> None:
     shifts = pd.DataFrame({"feature_rt": [100.0, 120.0, 400.0], "shift": [1.0, 1.2, -3.0]})
-    assert expected_rt(110.0, shifts) == 110.0 + 1.1
-    assert expected_rt(1000.0, shifts) == 1000.0
+    assert expected_rts(np.array([110.0]), shifts["feature_rt"].to_numpy(), shifts["shift"].to_numpy())[0] == 110.0 + 1.1
+    assert expected_rts(np.array([1000.0]), shifts["feature_rt"].to_numpy(), shifts["shift"].to_numpy())[0] == 1000.0
 
 
 def test_expected_rts_are_expected_rt_of_each() -> None:

@@ -27,12 +27,6 @@ SHIFT_NEIGHBOURHOOD_S = 60.0
 LOD_SN = 3.0
 
 
-def expected_rt(feature_rt: float, shifts: pd.DataFrame) -> float:
-    """``feature_rt`` corrected by the run's median shift among its features within the neighbourhood."""
-    near = shifts[(shifts["feature_rt"] - feature_rt).abs() <= SHIFT_NEIGHBOURHOOD_S]
-    return feature_rt + (float(near["shift"].median()) if len(near) else 0.0)
-
-
 def integrate(cube: ScanCube, mz: np.ndarray, centres_s: np.ndarray, half_widths_s: np.ndarray, params: DetectParams) -> np.ndarray:
     """Baseline-corrected area (intensity x s) of ion ``mz[k]`` over ``centres_s[k] ± half_widths_s[k]``.
 
@@ -67,11 +61,11 @@ def integrate(cube: ScanCube, mz: np.ndarray, centres_s: np.ndarray, half_widths
 
 
 def expected_rts(feature_rts: np.ndarray, shift_rt: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """:func:`expected_rt` of many feature RTs at once, the run's shifts given as arrays (same values: the same
-    shifts, their median)."""
+    """Each of ``feature_rts`` corrected by the run's median shift (``shift``, at its features' RTs ``shift_rt``)
+    among its features within ``SHIFT_NEIGHBOURHOOD_S``; unchanged where none is that near."""
     order = np.argsort(shift_rt, kind="stable")
     at, shift = shift_rt[order], shift[order]
-    margin = 1e-6 * SHIFT_NEIGHBOURHOOD_S  # the search only narrows; the test is expected_rt's own
+    margin = 1e-6 * SHIFT_NEIGHBOURHOOD_S  # the search only narrows; the test is the distance itself
     lo = np.searchsorted(at, feature_rts - SHIFT_NEIGHBOURHOOD_S - margin)
     hi = np.searchsorted(at, feature_rts + SHIFT_NEIGHBOURHOOD_S + margin, side="right")
     out = np.asarray(feature_rts, dtype=float).copy()

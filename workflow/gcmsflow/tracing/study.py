@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..core.errors import GcmsflowError
 from ..core.scancube import load_cube
-from ..signal.gapfill import expected_rt
+from ..signal.gapfill import expected_rts
 from .correct import correct_cluster
 from .extract import MIN_APEX_TO_FLOOR, apex_counts, clean_clusters, cluster_areas, detection_floor, overlapping_features
 from .fragments import ISOTOPES, Fragment, TracingParams, matches, tracer_element
@@ -53,9 +53,9 @@ def run_windows(table: pd.DataFrame, members: pd.DataFrame, run: str) -> pd.Data
     the feature's RT shifted like the run's neighbouring features, with the feature's median width."""
     rt = table.set_index("feature_id")["rt"]
     own = members[members["sample"] == run].drop_duplicates("feature_id").set_index("feature_id")
-    shifts = pd.DataFrame({"feature_rt": rt.reindex(own.index).to_numpy(), "shift": own["rt"].to_numpy() - rt.reindex(own.index).to_numpy()})
+    own_rt = rt.reindex(own.index).to_numpy()
     half = (members["rt_end"] - members["rt_start"]).groupby(members["feature_id"]).median().reindex(rt.index) / 2.0
-    centre = pd.Series([expected_rt(value, shifts) for value in rt.to_numpy()], index=rt.index)
+    centre = pd.Series(expected_rts(rt.to_numpy(), own_rt, own["rt"].to_numpy() - own_rt), index=rt.index)
     start = own["rt_start"].reindex(rt.index).fillna(centre - half)
     end = own["rt_end"].reindex(rt.index).fillna(centre + half)
     return pd.DataFrame({"feature_id": rt.index, "start_s": start.to_numpy(), "end_s": end.to_numpy()}).dropna()
