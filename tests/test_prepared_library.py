@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import snakemake
 from gcmsflow.cli import main
 from gcmsflow.core.errors import GcmsflowError
 from gcmsflow.identify.params import MatchParams
@@ -122,3 +123,14 @@ def test_feature_spectra_are_read_as_matchms_reads_them(tmp_path: Path) -> None:
     assert ours.names == theirs.names and ours.ids == theirs.ids and ours.inchikeys == theirs.inchikeys
     np.testing.assert_array_equal(ours.ri, theirs.ri)
     assert np.array_equal(ours.intensity, theirs.intensity)
+
+
+def test_the_workflow_rebuilds_it_only_for_a_setting_it_depends_on(demo: tuple[Path, list[str]], tmp_path: Path) -> None:
+    target = "results/library/prepared.npz"
+    built = snakemake(tmp_path, target, *demo[1])
+    assert built.returncode == 0, built.stderr[-3000:]
+    for setting, rebuilt in (("min_score: 0.5", False), ("decoy_seed: 2", True)):
+        (tmp_path / "annotate.yaml").write_text(f"annotate:\n  {setting}\n")
+        planned = snakemake(tmp_path, "-n", target, "--configfile", str(tmp_path / "annotate.yaml"), *demo[1])
+        assert planned.returncode == 0, planned.stderr[-3000:]
+        assert ("rule prepare_library" in planned.stdout + planned.stderr) == rebuilt, setting

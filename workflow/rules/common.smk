@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from gcmsflow.core.chunks import check_command, split_runs  # noqa: E402
 from gcmsflow.core.errors import GcmsflowError  # noqa: E402
 from gcmsflow.core.samplesheet import SAMPLE_ID, STUDY_TYPES, check_contrasts, load_sheet, runs_of_type  # noqa: E402
+from gcmsflow.identify.prepared import KEY_SETTINGS  # noqa: E402
 from gcmsflow.stats.design_matrix import check_designs  # noqa: E402
 from gcmsflow.quantify.standards import check_quantification  # noqa: E402
 
@@ -70,13 +71,10 @@ wildcard_constraints:
     contrast="[A-Za-z0-9_.-]+",
 
 
-def raw_file(wildcards):
-    return SHEET.loc[wildcards.sample, "path"]
-
-
-def options(stage, **extra):
-    """A stage's config block as one shell-quoted JSON argument."""
-    return shlex.quote(json.dumps({**config.get(stage, {}), **extra}, sort_keys=True))
+def options(stage, only=None, **extra):
+    """A stage's config block (only the keys `only` names, when given) as one shell-quoted JSON argument."""
+    block = {key: value for key, value in config.get(stage, {}).items() if only is None or key in only}
+    return shlex.quote(json.dumps({**block, **extra}, sort_keys=True))
 
 
 def put_gcmsflow_on_path():
@@ -154,10 +152,7 @@ def chunk_resources():
     def mem_mb(wildcards, input, attempt):
         return int((500 + 30 * max(input.size_files_mb, default=0)) * 2 ** (attempt - 1))
 
-    def runtime(wildcards, input, attempt):
-        return int((5 + 0.07 * input.size_mb) * 2 ** (attempt - 1))
-
-    return {"mem_mb": mem_mb, "runtime": runtime, **CLUSTER}
+    return {"mem_mb": mem_mb, "runtime": scaled_by_input(5, 0.07), **CLUSTER}
 
 
 def sheet_chunks():

@@ -103,7 +103,7 @@ rule prepare_library:
     resources:
         **job_resources(mem_mb=(2000, 20), runtime=(10, 0.05)),
     params:
-        options=options("annotate"),
+        options=options("annotate", only=KEY_SETTINGS),
     shell:
         "gcmsflow prepare-library --library {input.library:q} --output {output:q} --options {params.options} 2> {log:q}"
 
