@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import savgol_filter
 from conftest import synthetic_cube
 from gcmsflow.core.spectra import format_spectrum, parse_spectrum
 from gcmsflow.signal.detect import DetectParams, build_models, detect_components, peak_extent
@@ -65,6 +66,20 @@ def test_spectrum_text_roundtrip_and_extent() -> None:
     assert mz.tolist() == [73, 116] and values.tolist() == [1.5, 2000.0]
     trace = np.array([0, 1, 5, 9, 5, 1, 0.1, 2, 3.0])
     assert peak_extent(trace, 3) == (1, 5)
+
+
+def test_extent_of_a_weak_peak_passes_its_noise_wiggles() -> None:
+    scans = np.arange(60.0)
+    peak = 200.0 * np.exp(-0.5 * ((scans - 30) / 3.4) ** 2)  # S/N 17
+    captured = {0.0: [], 12.0: []}
+    for seed in range(50):
+        trace = savgol_filter(peak + np.random.default_rng(seed).normal(0.0, 12.0, scans.size), 5, 2)  # smoothed, as detection's traces
+        for noise, shares in captured.items():
+            lo, hi = peak_extent(trace, int(np.argmax(trace)), noise)
+            shares.append(peak[lo : hi + 1].sum() / peak.sum())
+    assert min(captured[0.0]) < 0.965 < 0.975 < min(captured[12.0])  # blind to the noise, a wiggle ends the peak early
+    bump = peak + 150.0 * np.exp(-0.5 * ((scans - 46) / 3.0) ** 2)
+    assert peak_extent(bump, 30, noise=12.0)[1] < 42  # a neighbour rising by more than the noise ends it
 
 
 def test_two_centres_on_one_ion_apex_give_one_model() -> None:

@@ -116,16 +116,21 @@ def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[
     return centres, tolerance
 
 
-def peak_extent(trace: np.ndarray, apex: int, floor_fraction: float = 0.02) -> tuple[int, int]:
-    """Scan range around ``apex`` until the trace falls below ``floor_fraction`` of the apex or rises again."""
+def peak_extent(trace: np.ndarray, apex: int, noise: float = 0.0, floor_fraction: float = 0.02) -> tuple[int, int]:
+    """Scan range around ``apex`` until the trace falls below ``floor_fraction`` of the apex or rises
+    again by more than ``noise`` (counts) above its lowest point so far: a weak peak's noisy flank is
+    not its end."""
     top = trace[apex]
-    lo = apex
-    while lo > 0 and trace[lo - 1] <= trace[lo] and trace[lo - 1] > floor_fraction * top:
-        lo -= 1
-    hi = apex
-    while hi < trace.size - 1 and trace[hi + 1] <= trace[hi] and trace[hi + 1] > floor_fraction * top:
-        hi += 1
-    return lo, hi
+    floor = floor_fraction * top
+
+    def walk(step: int) -> int:
+        at, lowest = apex, top
+        while 0 <= at + step < trace.size and floor < trace[at + step] <= lowest + noise:
+            at += step
+            lowest = min(lowest, trace[at])
+        return at
+
+    return walk(-1), walk(1)
 
 
 def build_models(
@@ -168,28 +173,29 @@ def build_models(
     for pick in best.tolist():
         j = int(cand_ion[pick])
         apex = int(round(position[member[pick]]))
-        trace = traces.corrected[:, j]
+        trace, noise = traces.corrected[:, j], traces.noise(apex)[j]
         c = window[pick]
         if tol[c] > params.apex_tolerance_scans:  # a weak compound: its ions' summed traces make the model
-            trace, apex = composite_trace(traces.corrected, ion[member[window == c]], position[member[window == c]], centres[c], tol[c])
-        lo, hi = peak_extent(trace, apex)
+            trace, apex, noise = composite_trace(traces, ion[member[window == c]], position[member[window == c]], centres[c], tol[c])
+        lo, hi = peak_extent(trace, apex, noise)
         if hi - lo + 1 < params.min_shape_scans:
             continue
         models.append(Model(apex, lo, hi, trace[lo : hi + 1] / trace[apex], j))
     return models
 
 
-def composite_trace(corrected: np.ndarray, ions: np.ndarray, apexes: np.ndarray, centre: float, tolerance: float) -> tuple[np.ndarray, int]:
-    """The sum of ``ions``' traces, each scaled to unit height at its own apex (``apexes``, scans), and
-    the sum's apex within ``tolerance`` of ``centre``: for a weak compound a single ion's trace is
-    too noisy a model peak, and noise in one ion is not another's."""
+def composite_trace(traces: Traces, ions: np.ndarray, apexes: np.ndarray, centre: float, tolerance: float) -> tuple[np.ndarray, int, float]:
+    """The sum of ``ions``' traces, each scaled to unit height at its own apex (``apexes``, scans),
+    the sum's apex within ``tolerance`` of ``centre`` and the sum's noise level: for a weak compound a
+    single ion's trace is too noisy a model peak, and noise in one ion is not another's."""
     at = np.round(apexes).astype(int)
     unique, first = np.unique(ions, return_index=True)
-    heights = np.maximum(corrected[at[first], unique], 1e-12)
-    trace = corrected[:, unique] @ (1.0 / heights)
+    heights = np.maximum(traces.corrected[at[first], unique], 1e-12)
+    trace = traces.corrected[:, unique] @ (1.0 / heights)
     lo = max(0, int(np.floor(centre - tolerance)))
     hi = min(trace.size - 1, int(np.ceil(centre + tolerance)))
-    return trace, lo + int(np.argmax(trace[lo : hi + 1]))
+    apex = lo + int(np.argmax(trace[lo : hi + 1]))
+    return trace, apex, float(np.sqrt(np.sum((traces.noise(apex)[unique] / heights) ** 2)))
 
 
 def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> pd.DataFrame:
