@@ -209,7 +209,7 @@ def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> 
     ubiquitous = np.isin(cube.mz, params.avoid_quant_mz)
     rows = []
     for group in clusters(models):
-        amplitudes, design, lo = unmix(traces.corrected, traces.noise((group[0].lo + max(m.hi for m in group)) // 2), group)
+        group, (amplitudes, design, lo) = without_twins(traces, group, params, ubiquitous)
         fitted_at_apex = design @ amplitudes.T
         residual = traces.corrected[lo : lo + design.shape[0]] - fitted_at_apex
         for k, model in enumerate(group):
@@ -247,6 +247,27 @@ def detect_components(cube: ScanCube, params: DetectParams = DetectParams()) -> 
     table = pd.DataFrame(rows, columns=PEAK_COLUMNS[1:]).sort_values("rt", kind="stable").reset_index(drop=True)
     table.insert(0, "component_id", [f"P{i + 1:04d}" for i in range(len(table))])
     return table
+
+
+def without_twins(traces: Traces, group: list[Model], params: DetectParams, ubiquitous: np.ndarray) -> tuple[list[Model], tuple[np.ndarray, np.ndarray, int]]:
+    """The group's models and their unmixing, once models that are one compound twice are one.
+
+    Two models at most ``twin_scans`` apart whose unmixed spectra are alike (cosine >= ``twin_cosine``)
+    split one compound's signal between them (a tailing peak's ions apex a scan or two apart); the
+    weaker is dropped and the group unmixed again, so its compound keeps one component and all its area.
+    The ``ubiquitous`` ions (TMS, bleed), which every derivative shares, do not count to the cosine."""
+    while True:
+        unmixed = unmix(traces.corrected, traces.noise((group[0].lo + max(m.hi for m in group)) // 2), group)
+        amplitudes = unmixed[0] * ~ubiquitous[:, None]
+        norms = np.maximum(np.linalg.norm(amplitudes, axis=0), 1e-12)
+        weaker = set()
+        for k in range(len(group) - 1):
+            close = group[k + 1].apex - group[k].apex <= params.twin_scans
+            if close and amplitudes[:, k] @ amplitudes[:, k + 1] / (norms[k] * norms[k + 1]) >= params.twin_cosine:
+                weaker.add(k if norms[k] < norms[k + 1] else k + 1)
+        if not weaker:
+            return group, unmixed
+        group = [m for k, m in enumerate(group) if k not in weaker]
 
 
 def _refined_apex(model: Model) -> float:

@@ -19,7 +19,8 @@ class DetectParams:
     ``min_prominence``: an ion apex counts only if it stands this share of its height above the
     deeper side's valley (within ``prominence_window_s``): bumps on a tail are not apexes.
     ``min_shape_corr`` over at least ``min_shape_scans`` scans: an ion joins a component only if its
-    own part of the signal correlates this well with the component's model peak.
+    own part of the signal correlates this well with the component's model peak. Two model peaks at
+    most ``twin_scans`` apart with spectra alike to ``twin_cosine`` are one compound: one is kept.
     """
 
     smooth_window_scans: int = 5
@@ -37,4 +38,6 @@ class DetectParams:
     prominence_window_s: float = 10.0
     min_shape_corr: float = 0.8
     min_shape_scans: int = 4
+    twin_scans: int = 2
+    twin_cosine: float = 0.9
     avoid_quant_mz: tuple[int, ...] = field(default=UBIQUITOUS_MZ)
