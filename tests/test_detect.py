@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import savgol_filter
+import pytest
 from conftest import synthetic_cube
 from gcmsflow.core.spectra import format_spectrum, parse_spectrum
-from gcmsflow.signal.detect import DetectParams, build_models, detect_components, peak_extent
+from gcmsflow.signal.detect import DetectParams, build_models, detect_components, peak_extent, without_twins
 from gcmsflow.signal.traces import Traces
-from gcmsflow.signal.unmix import nnls_columns
+from gcmsflow.signal.unmix import Model, nnls_columns
 from scipy.optimize import nnls
+from scipy.signal import savgol_filter
 
 A = {116: 1.0, 132: 0.5, 231: 0.3, 73: 0.9, 188: 0.2}
 B = {245: 1.0, 156: 0.6, 289: 0.3, 73: 0.8, 188: 0.4}
@@ -117,3 +118,25 @@ def test_weak_compound_two_scans_after_a_strong_one_is_perceived() -> None:
     peaks = detect_components(cube)
     assert len(peaks) == 3
     assert abs(peaks.iloc[1].rt - 130.5) < 0.3 and peaks.iloc[1].quant_mz in weak
+
+
+def test_two_models_of_one_tailing_compound_are_one_component() -> None:
+    scans = np.arange(200.0)
+    mz = np.array([73, 116, 132, 231, 156, 245])
+    profile = np.exp(-0.5 * ((scans - 100) / 3.0) ** 2) + 0.4 * np.exp(-0.5 * ((scans - 102) / 5.0) ** 2)  # a tailing peak
+    first = np.array([0.9, 1.0, 0.5, 0.3, 0.0, 0.0])  # spectrum A
+    corrected = 1000.0 * np.outer(profile, first)
+    traces = Traces(corrected, np.ones((1, mz.size)), 200)
+
+    def model(apex: int, ion: int, trace: np.ndarray) -> Model:
+        lo, hi = peak_extent(trace, apex)
+        return Model(apex, lo, hi, trace[lo : hi + 1] / trace[apex], ion)
+
+    ubiquitous = np.isin(mz, DetectParams().avoid_quant_mz)
+    twins = [model(100, 1, corrected[:, 1]), model(101, 2, np.roll(corrected[:, 2], 1))]
+    kept, (amplitudes, _, _) = without_twins(traces, twins, DetectParams(), ubiquitous)
+    assert len(kept) == 1 and amplitudes[1, 0] == pytest.approx(corrected[100, 1], rel=0.01)  # all its area on one model
+    second = 1000.0 * np.outer(np.roll(profile, 2), np.array([0.8, 0.0, 0.0, 0.0, 0.6, 1.0]))  # spectrum B, 2 scans later
+    both = Traces(corrected + second, np.ones((1, mz.size)), 200)
+    pair = [model(100, 1, corrected[:, 1]), model(102, 5, second[:, 5])]
+    assert len(without_twins(both, pair, DetectParams(), ubiquitous)[0]) == 2  # co-eluting compounds with their own ions stay two
