@@ -116,18 +116,22 @@ def perceive(position: np.ndarray, n_scans: int, params: DetectParams) -> tuple[
     return centres, tolerance
 
 
-def peak_extent(trace: np.ndarray, apex: int, noise: float = 0.0, floor_fraction: float = 0.02) -> tuple[int, int]:
+def peak_extent(trace: np.ndarray, apex: int, noise: float = 0.0, floor_fraction: float = 0.02, max_half_widths: float = 4.0) -> tuple[int, int]:
     """Scan range around ``apex`` until the trace falls below ``floor_fraction`` of the apex or rises
-    again by more than ``noise`` (counts) above its lowest point so far: a weak peak's noisy flank is
-    not its end."""
+    again by more than ``noise`` (counts) above its lowest point so far (a weak peak's noisy flank is
+    not its end), on each side at most ``max_half_widths`` times as far as the trace takes to fall to
+    half the apex (a tail's plateau is not the peak)."""
     top = trace[apex]
     floor = floor_fraction * top
 
     def walk(step: int) -> int:
-        at, lowest = apex, top
-        while 0 <= at + step < trace.size and floor < trace[at + step] <= lowest + noise:
+        at, lowest, half, limit = apex, top, 0, trace.size
+        while 0 <= at + step < trace.size and abs(at - apex) < limit and floor < trace[at + step] <= lowest + noise:
             at += step
             lowest = min(lowest, trace[at])
+            if not half and lowest <= 0.5 * top:
+                half = abs(at - apex)
+                limit = int(np.ceil(max_half_widths * half))
         return at
 
     return walk(-1), walk(1)
