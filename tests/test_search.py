@@ -62,3 +62,17 @@ def test_pair_scores_match_the_score_matrix() -> None:
     pairs = pair_scores(queries[:3], query_ri[:3], library[:50], ri[:50], rows, entries, params)
     for key in ("forward", "reverse", "matched"):
         assert pairs[key].reshape(3, 50) == pytest.approx(full[key], abs=1e-5), key
+
+
+def test_matched_fraction_counts_only_entry_ions_above_the_querys_weakest() -> None:
+    entry = np.zeros((1, 400))
+    entry[0, [73, 147, 204, 306]] = [100.0, 60.0, 95.0, 34.0]
+    entry[0, 100:110] = 3.0  # ten ions at 3 %: below what a sparse query could show
+    sparse = np.zeros((1, 400))
+    sparse[0, [73, 147, 204, 306]] = [100.0, 55.0, 90.0, 35.0]  # weakest at 35 %
+    assert score_matrix(sparse, entry, MatchParams())["matched"][0, 0] == pytest.approx(1.0)
+    pairs = pair_scores(sparse, np.array([np.nan]), entry, np.array([np.nan]), np.array([0]), np.array([0]), MatchParams())
+    assert pairs["matched"][0] == pytest.approx(1.0)
+    full = sparse.copy()
+    full[0, 100] = 2.0  # an ion at 2 % recorded: the 3 % ions would have been seen, nine are missing
+    assert score_matrix(full, entry, MatchParams())["matched"][0, 0] == pytest.approx(5 / 14)

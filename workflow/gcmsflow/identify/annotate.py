@@ -54,7 +54,9 @@ def _mass_consistent(queries: np.ndarray, spectra: np.ndarray, best: np.ndarray,
     if params.mass_check_percent is None:
         return np.ones(len(queries), dtype=bool)
     noise = isolated_ions(queries, params.isolated_below)
-    return mass_consistent(queries, spectra[best], params.mass_check_percent, params.mass_check_window_mz, params.mass_check_ratio, noise)
+    return mass_consistent(
+        queries, spectra[best], params.mass_check_percent, params.mass_check_window_mz, params.mass_check_ratio, noise, params.mass_check_entry_percent
+    )
 
 
 def _best_passes(scores: dict[str, np.ndarray], consistent: np.ndarray, params: MatchParams) -> np.ndarray:

@@ -60,10 +60,28 @@ def weighted(matrix: np.ndarray, mz_power: float, intensity_power: float) -> np.
     return powered * np.arange(matrix.shape[1], dtype=np.float32) ** np.float32(mz_power)
 
 
+def detection_floors(queries: np.ndarray) -> np.ndarray:
+    """Per query its weakest recorded ion as a share of its base peak, at least 1 %: library ions
+    below it could not have been seen in this query."""
+    queries = np.asarray(queries, dtype=np.float64)
+    top = queries.max(axis=1)
+    weakest = np.where(queries > 0, queries, np.inf).min(axis=1)
+    return np.maximum(0.01, np.divide(weakest, top, out=np.ones_like(top), where=top > 0))
+
+
+def matched_share(present: np.ndarray, spectra: np.ndarray, floor: float) -> np.ndarray:
+    """Per library spectrum (rows), the share of its ions at >= ``floor`` of its base peak that the
+    query has (``present``: the query's ions, over m/z)."""
+    spectra = np.asarray(spectra, dtype=np.float32)
+    expected = (spectra >= np.float32(floor) * spectra.max(axis=1, keepdims=True)) & (spectra > 0)
+    return (expected & present).sum(axis=1) / np.maximum(expected.sum(axis=1), 1)
+
+
 def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) -> dict[str, np.ndarray]:
     """Forward, reverse and matched-fraction scores of every query x library pair (all pairs, small sets).
 
-    The forward norm of a query counts its isolated ions (:func:`isolated_ions`) only where the entry has them."""
+    The forward norm of a query counts its isolated ions (:func:`isolated_ions`) only where the entry has them;
+    the matched fraction counts the entry's ions above the query's detection floor (:func:`detection_floors`)."""
     q, supported, alone = _query_parts(queries, params)
     q = q.astype(np.float64)
     lib = weighted(library, params.mz_power, params.intensity_power).astype(np.float64)
@@ -75,17 +93,16 @@ def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) 
     with np.errstate(divide="ignore", invalid="ignore"):
         forward = np.where(q_norm * lib_norm > 0, dot / (q_norm * lib_norm), 0.0)
         reverse = np.where(restricted * lib_norm > 0, dot / (restricted * lib_norm), 0.0)
-    matched = ((queries > 0).astype(np.float64) @ lib_mask.T) / np.maximum(lib_mask.sum(axis=1), 1)[None, :]
+    matched = np.array([matched_share(row > 0, library, floor) for row, floor in zip(queries, detection_floors(queries))])
     return {"forward": forward, "reverse": np.clip(reverse, 0.0, 1.0), "matched": matched}
 
 
 @dataclass(frozen=True)
 class EntryStats:
-    """Per library entry: largest intensity, norm of the weighted spectrum, ions at >= 1 % of the largest."""
+    """Per library entry: largest intensity and norm of the weighted spectrum."""
 
     base: np.ndarray
     norm: np.ndarray
-    n_ions: np.ndarray
 
 
 def entry_stats(spectra: np.ndarray, params: MatchParams, lib_weighted: np.ndarray | None = None) -> EntryStats:
@@ -94,8 +111,7 @@ def entry_stats(spectra: np.ndarray, params: MatchParams, lib_weighted: np.ndarr
     base = spectra.max(axis=1)
     if lib_weighted is None:
         lib_weighted = weighted(spectra, params.mz_power, params.intensity_power)
-    n_ions = ((spectra >= 0.01 * base[:, None]) & (spectra > 0)).sum(axis=1)
-    return EntryStats(base, np.sqrt(np.einsum("ij,ij->i", lib_weighted, lib_weighted, dtype=np.float64)), n_ions)
+    return EntryStats(base, np.sqrt(np.einsum("ij,ij->i", lib_weighted, lib_weighted, dtype=np.float64)))
 
 
 def forward_blocks(queries: np.ndarray, library: np.ndarray, params: MatchParams, chunk_rows: int = 20000):
@@ -138,7 +154,7 @@ def forward_candidates(
     rows, entries, values = (np.concatenate(parts) for parts in (above_rows, above_entries, above_values))
     by_row = np.argsort(rows, kind="stable")
     split = np.searchsorted(rows[by_row], np.arange(1, len(queries)))
-    stats = EntryStats(*(np.concatenate([getattr(c, name) for c in chunk_stats]) for name in ("base", "norm", "n_ions")))
+    stats = EntryStats(*(np.concatenate([getattr(c, name) for c in chunk_stats]) for name in ("base", "norm")))
     return np.take_along_axis(best_idx, order, 1), np.split(entries[by_row], split), np.split(values[by_row], split), stats
 
 
@@ -153,10 +169,11 @@ def pair_scores(
     if stats is None:
         unique, inverse = np.unique(entries, return_inverse=True)
         local = entry_stats(library[unique], params)
-        base, norm, n_ions = local.base[inverse], local.norm[inverse], local.n_ions[inverse]
+        base, norm = local.base[inverse], local.norm[inverse]
     else:
-        base, norm, n_ions = stats.base[entries], stats.norm[entries], stats.n_ions[entries]
+        base, norm = stats.base[entries], stats.norm[entries]
     q_all, supported, alone = _query_parts(queries, params)
+    floors = detection_floors(queries)
     mz_weight = np.arange(library.shape[1], dtype=np.float32) ** np.float32(params.mz_power)
     forward, reverse, matched = (np.zeros(len(rows)) for _ in range(3))
     order = np.argsort(rows, kind="stable")
@@ -174,7 +191,7 @@ def pair_scores(
         with np.errstate(divide="ignore", invalid="ignore"):
             forward[idx] = np.where(q_norm * norm[idx] > 0, dot / (q_norm * norm[idx]), 0.0)
             reverse[idx] = np.clip(np.where(restricted * norm[idx] > 0, dot / (restricted * norm[idx]), 0.0), 0.0, 1.0)
-        matched[idx] = mask.sum(axis=1) / np.maximum(n_ions[idx], 1)
+        matched[idx] = matched_share(queries[r] > 0, library[entries[idx]], floors[r])
     delta = query_ri[rows] - ri[entries]
     has_ri = np.isfinite(delta)
     ri_term = np.where(has_ri, np.exp(-0.5 * (np.nan_to_num(delta) / params.ri_sigma) ** 2), params.no_ri_factor)
