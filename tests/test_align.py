@@ -61,3 +61,21 @@ def test_consensus_spectra_carry_ri_and_quant_ion() -> None:
     entry = consensus_spectra(table, members)[0]
     assert entry.name == "F0001" and entry.fields["QUANTMZ"] == "116"
     assert float(entry.fields["RETENTIONINDEX"]) == 1500.5
+
+
+def test_a_cell_whose_quant_ion_a_co_eluting_neighbour_carries_is_left_to_gap_filling() -> None:
+    """Isoleucine (quant 158) and proline (quant 142) co-elute: in run s3 both went into one component, which joined
+    isoleucine's feature, and threonine's weak component (with a trace of 142) joined proline's. That cell is not
+    proline's and is emptied; the neighbour's 142 is not another feature's quant ion, so elsewhere nothing moves."""
+    iso, pro, thr = {158: 100.0, 73: 80.0, 218: 20.0}, {142: 100.0, 73: 50.0, 216: 10.0}, {117: 100.0, 73: 90.0, 291: 20.0}
+    rows = []
+    for k, sample in enumerate(["s1", "s2", "s3"]):
+        parts = [(1300.0, iso, 158), (1302.5, pro, 142)] if sample != "s3" else [(1300.0, iso | {142: 95.0, 216: 9.0}, 158), (1302.5, thr | {142: 8.0}, 117)]
+        for n, (ri, spectrum, quant) in enumerate(parts):
+            mz = np.array(sorted(spectrum))
+            rows.append({"sample": sample, "component_id": f"P{n + 1:04d}", "rt": ri / 3, "rt_start": ri / 3 - 1, "rt_end": ri / 3 + 1, "quant_mz": quant,
+                         "area": 100.0 * spectrum[quant], "ri": ri, "spectrum": format_spectrum(mz, 100.0 * np.array([spectrum[m] for m in mz]))})
+    result = align(pd.DataFrame(rows), ["s1", "s2", "s3"], True, AlignParams(correct_retention=False, min_similarity=0.3))
+    table = result.table.set_index("quant_mz")
+    assert np.isnan(table.at[142, "s3"]) and table.at[142, "s1"] == 10000.0  # proline's cell in s3 waits for gap filling
+    assert table.at[158, "s3"] == 10000.0 and table.at[142, "n_detected"] == 2

@@ -7,7 +7,9 @@ Components of all runs are visited once in retention order; each joins the open 
 the retention window whose consensus spectrum it matches best (cosine on square-root intensities),
 never two components of one run in one feature. Features that fall behind the window are closed,
 so the cost grows with the number of components, not with pairs of runs. Each feature gets one
-quant ion for all runs (the most frequent per-run choice), recorded in the table.
+quant ion for all runs (the most frequent per-run choice), recorded in the table. A run's cell is left
+empty for gap filling when a co-eluting neighbour's component carries the quant ion instead
+(:func:`carried_elsewhere`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class AlignParams:
 
 
 LANDMARK_WIDENING = 3.0  # landmarks are grouped with this many times the window
+CARRIER_RATIO = 4.0  # a neighbour holding a feature's quant ion this many times stronger carries its compound
 
 
 class _Consensus:
@@ -159,6 +162,8 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
     at_quant = mz == feature_quant[owner]
     area = np.full(len(components), np.nan)
     area[owner[at_quant]] = values[at_quant]
+    carried = carried_elsewhere(codes, positions, feature_quant, (owner, mz, values), window, area)
+    area[carried] = np.nan  # another compound's component: gap filling integrates the quant ion instead
     members = members.assign(_area=area[members.index])
     summary = members.groupby("feature").agg(rt=("rt", "median"), n_detected=("_area", "count"))
     summary["ri"] = members.groupby("feature")["ri"].median() if calibrated else np.nan
@@ -175,6 +180,39 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
     members = members.assign(_rank=rank.reindex(members["feature_id"]).to_numpy())
     members = members.sort_values(["_rank", "rt"], kind="stable")
     return Alignment(table, members[member_columns].reset_index(drop=True), corrections)
+
+
+def carried_elsewhere(
+    runs: np.ndarray, positions: np.ndarray, quant_mz: np.ndarray, ions: tuple[np.ndarray, np.ndarray, np.ndarray], window: float, area: np.ndarray
+) -> np.ndarray:
+    """Components whose area at their feature's quant ion (``area``; ``quant_mz`` per component) is not
+    their compound's: another component of the same run within ``window`` holds that ion ``CARRIER_RATIO``
+    times stronger and does not itself stand for a feature with that quant ion. Under co-elution the
+    compound's signal went into a neighbour's component, and the one that joined the feature holds a trace.
+
+    ``ions`` is the flat (owner component, m/z, value) of all spectra; ``runs`` codes each component's run."""
+    out = np.zeros(area.size, dtype=bool)
+    owner, mz, values = ions
+    finite = np.isfinite(positions)
+    if not finite.any() or mz.size == 0:
+        return out
+    span = np.ptp(positions[finite]) + 2.0 * window + 1.0
+    key = np.where(finite, runs * span + (positions - positions[finite].min()), np.inf)
+    order = np.argsort(key, kind="stable")
+    lo = np.searchsorted(key[order], key[order] - window, side="left")
+    hi = np.searchsorted(key[order], key[order] + window, side="right")
+    size = np.where(np.isfinite(key[order]), hi - lo, 0)
+    i = order[np.repeat(np.arange(order.size), size)]
+    j = order[np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size) + np.repeat(lo, size)]
+    pick = (i != j) & np.isfinite(area[i]) & (quant_mz[j] != quant_mz[i])
+    i, j = i[pick], j[pick]
+    flat_key = owner * (MZ_MAX + 1) + mz
+    sort = np.argsort(flat_key, kind="stable")
+    wanted = j * (MZ_MAX + 1) + quant_mz[i].astype(np.int64)
+    at = np.minimum(np.searchsorted(flat_key[sort], wanted), sort.size - 1)
+    held = np.where(flat_key[sort][at] == wanted, values[sort][at], 0.0)
+    out[i[held > CARRIER_RATIO * area[i]]] = True
+    return out
 
 
 def consensus_quant(members: pd.DataFrame) -> pd.Series:
