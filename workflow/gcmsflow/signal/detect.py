@@ -6,8 +6,9 @@ stand out of their surroundings (prominence), so that a bump on a tail is not an
 Components are perceived where several ions apex together; each gets a model peak (its most
 intense, least shared ion), and every ion in an overlapping window is unmixed onto the model
 peaks by non-negative least squares (``unmix.py``), so ions shared by co-eluting compounds are
-split between them. An ion joins a component only if its own part of the signal has the model
-peak's shape. A component keeps its deconvoluted spectrum (areas per nominal m/z), a quant ion
+split between them. A model peak reaches as far as its trace falls, past rises within the noise;
+two model peaks a scan or two apart with alike spectra are one compound, kept once. An ion joins a
+component only if its own part of the signal has the model peak's shape. A component keeps its deconvoluted spectrum (areas per nominal m/z), a quant ion
 (intense and selective, not a TMS or bleed ion where avoidable), area, height and S/N (against
 the local noise).
 """
