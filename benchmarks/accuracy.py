@@ -1,6 +1,6 @@
 """Accuracy of detection, alignment, gap filling, quantification and identification against the simulator's truth.
 
-Simulates a study (default design, a seed of your choice), runs the workflow on it and prints:
+Simulates a study (the default design or ``--preset hard``, a seed of your choice), runs the workflow on it and prints:
 detection recall for compounds at S/N >= 10, co-eluting pairs (apexes >= 1 s apart) both found,
 features per true compound, cell coverage after gap filling, the log-log correlation of feature
 areas with the true quant-ion areas, and for identification: recall of library compounds, precision
@@ -13,7 +13,7 @@ compounds by RI and quant ion (``owner_of``); for the names, by RI and spectrum 
 ``--identification [SEED ...]`` prints only the identification figures, for the default preset and
 the hard preset at those seeds (1 2 3 when none are given), against issue 16's targets.
 
-    python benchmarks/accuracy.py [--seed 7] [--workdir /tmp/gcmsflow-accuracy]
+    python benchmarks/accuracy.py [--seed 7] [--preset hard] [--workdir /tmp/gcmsflow-accuracy]
     python benchmarks/accuracy.py --identification 1 2 3 [--per-group 3] [--workdir DIR]
 """
 
@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO / "workflow"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 from gcmsflow.demo.labelling import compound_fragments, with_clusters  # noqa: E402
 from gcmsflow.demo.severity import preset  # noqa: E402
-from gcmsflow.demo.simulate import Design, load_compounds, simulate_study, study_spectra  # noqa: E402
+from gcmsflow.demo.simulate import load_compounds, simulate_study, study_spectra  # noqa: E402
 from gcmsflow.io.library import load_library, spectra_matrix  # noqa: E402
 from peers import pymassspec_andi_rts  # noqa: E402
 
@@ -201,6 +201,7 @@ def identification_summary(seeds: list[int], workdir: Path, per_group: int | Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--preset", choices=["default", "hard"], default="default", help="the simulated study's layout and effects")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--identification", type=int, nargs="*", metavar="SEED", help="identification only: the default preset and the hard preset at these seeds")
     parser.add_argument("--per-group", type=int, default=None, help="samples per group in --identification's studies (default: the preset's)")
@@ -209,7 +210,8 @@ def main() -> None:
     if args.identification is not None:
         return identification_summary(args.identification or [1, 2, 3], workdir, args.per_group)
     study = workdir / "study"
-    simulate_study(study, Design(seed=args.seed))
+    design, severity = preset(args.preset, None, seed=args.seed)
+    simulate_study(study, design, severity)
     run_workflow(study, workdir)
 
     sheet = pd.read_csv(study / "samples.tsv", sep="\t")
@@ -244,7 +246,7 @@ def main() -> None:
     found_compounds = sum(n > 0 for n in per_compound)
     identification = identification_metrics(workdir, features, compounds, spectral_owners(workdir, features, compounds))
     r = float(np.corrcoef(log_true, log_area)[0, 1])
-    print(f"study: {len(samples)} samples, {len(compounds)} compounds, seed {args.seed}, workdir {workdir}")
+    print(f"study: {args.preset} preset, {len(samples)} samples, {len(compounds)} compounds, seed {args.seed}, workdir {workdir}")
     for tool, (detected, pairs_found, pairs_total, n_peaks, unexplained) in detection.items():
         print(f"{tool}: {n_peaks} peaks in {len(samples)} samples, {unexplained} with no true compound within {MATCH_S:.0f} s")
         print(f"  detection recall (S/N >= 10):       {np.mean(detected):.3f}  ({sum(detected)}/{len(detected)})")
