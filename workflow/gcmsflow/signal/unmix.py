@@ -52,53 +52,115 @@ def unmix(corrected: np.ndarray, noise: np.ndarray, group: list[Model]) -> tuple
 
 def nnls_columns(design: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Non-negative least squares ``design @ x ~ targets[:, j]`` for every column j at once: the
-    unconstrained least-squares solution where it is non-negative, active-set steps elsewhere."""
+    unconstrained least-squares solution where it is non-negative, block principal pivoting elsewhere."""
     gram, moments = design.T @ design, design.T @ targets
     best = np.linalg.pinv(gram) @ moments
     todo = np.flatnonzero((best < 0).any(axis=0))
-    best[:, todo] = _active_sets(design, targets[:, todo], gram, moments[:, todo], best[:, todo] > 0)
+    best[:, todo] = _principal_pivoting(design, targets[:, todo], gram, moments[:, todo], best[:, todo] > 0)
     return best
 
 
-def _active_sets(design: np.ndarray, targets: np.ndarray, gram: np.ndarray, moments: np.ndarray, passive: np.ndarray, rounds: int = 10) -> np.ndarray:
-    """NNLS for many columns at once by active-set steps, starting from the given passive sets.
+def _principal_pivoting(design: np.ndarray, targets: np.ndarray, gram: np.ndarray, moments: np.ndarray, passive: np.ndarray, rounds: int = 50) -> np.ndarray:
+    """NNLS for many columns at once by block principal pivoting (Kim & Park 2011), from the given
+    passive sets.
 
-    Each round solves every open column's normal equations on its passive set (one batched solve),
-    drops the variables that turned negative and, where none did, adds the one that most violates
-    the optimality (KKT) conditions. A column is done when its solution is non-negative and meets
-    KKT, which makes it the NNLS optimum; columns still open after ``rounds`` go to scipy's nnls.
+    Each round solves every open column's normal equations on its passive set (:class:`_Banded`)
+    and exchanges all variables that break feasibility: negative passive ones and held ones whose
+    gradient says they would lower the residual. Where the number of such variables stops falling
+    for three rounds, only the last of them is exchanged, which guarantees termination. A column is
+    done when none is left (the NNLS optimum); columns still open after ``rounds`` go to scipy's nnls.
     """
     k, n = passive.shape
     solution = np.zeros((k, n))
     open_ = np.ones(n, bool)
     tolerance = 1e-10 * np.maximum(np.abs(moments).max(axis=0), 1e-300)
-    diagonal = np.arange(k)
+    fewest = np.full(n, k + 1)
+    chances = np.full(n, 3)
+    system = _Banded(gram)
     for _ in range(rounds):
         columns = np.flatnonzero(open_)
         if columns.size == 0:
             break
-        free = passive[:, columns].T  # open columns x variables
-        systems = gram[None, :, :] * (free[:, :, None] & free[:, None, :])
-        systems[:, diagonal, diagonal] += ~free  # variables held at zero: identity rows
-        rhs = (moments[:, columns].T * free)[:, :, None]
-        try:
-            trial = np.linalg.solve(systems, rhs)[:, :, 0].T
-        except np.linalg.LinAlgError:
-            trial = (np.linalg.pinv(systems) @ rhs)[:, :, 0].T
-        trial[~free.T] = 0.0
-        negative = (trial < 0) & free.T
-        gradient = np.where(free.T, -np.inf, moments[:, columns] - gram @ trial)
-        violated = gradient.max(axis=0) > tolerance[columns]
-        done = ~negative.any(axis=0) & ~violated
+        free = passive[:, columns]
+        trial = system.solve(free, moments[:, columns])
+        gradient = moments[:, columns] - gram @ trial
+        infeasible = np.where(free, trial < 0, gradient > tolerance[columns])
+        count = infeasible.sum(axis=0)
+        done = count == 0
         solution[:, columns[done]] = trial[:, done]
         open_[columns[done]] = False
-        shrink = negative.any(axis=0)
-        passive[:, columns[shrink]] &= ~negative[:, shrink]
-        grow = ~shrink & violated
-        passive[np.argmax(gradient[:, grow], axis=0), columns[grow]] = True
+        fewer = count < fewest[columns]
+        fewest[columns[fewer]] = count[fewer]
+        chances[columns] = np.where(fewer, 3, chances[columns] - 1)
+        single = ~done & (chances[columns] < 0)
+        last = k - 1 - np.argmax(infeasible[::-1, single], axis=0)
+        infeasible[:, single] = False
+        infeasible[last, np.flatnonzero(single)] = True
+        passive[:, columns] ^= infeasible
     for j in np.flatnonzero(open_):
         solution[:, j] = nnls(design, targets[:, j])[0]
     return solution
+
+
+class _Banded:
+    """A Gram matrix as a block-tridiagonal matrix (blocks at least as wide as its bandwidth), whose
+    systems restricted to passive sets are solved for many columns at once by block elimination."""
+
+    def __init__(self, gram: np.ndarray, min_block: int = 8) -> None:
+        k = gram.shape[0]
+        rows, cols = np.nonzero(gram)
+        self.size = min(k, max(min_block, int(np.abs(rows - cols).max(initial=0))))
+        self.blocks = -(-k // self.size)
+        padded = np.eye(self.blocks * self.size)
+        padded[:k, :k] = gram
+        self.gram = gram
+        tiles = padded.reshape(self.blocks, self.size, self.blocks, self.size).transpose(0, 2, 1, 3)
+        index = np.arange(self.blocks)
+        self.diagonal = tiles[index, index]
+        self.upper = tiles[index[:-1], index[1:]]
+
+    def _split(self, values: np.ndarray) -> np.ndarray:
+        """(k x columns) values as (columns x blocks x block size), padded with zeros."""
+        padded = np.zeros((self.blocks * self.size, values.shape[1]), values.dtype)
+        padded[: values.shape[0]] = values
+        return padded.T.reshape(-1, self.blocks, self.size)
+
+    def solve(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
+        """Solutions (k x columns) of the Gram systems on each column's passive set ``free`` (held
+        variables are zero) with right-hand sides ``moments``."""
+        f = self._split(free)
+        diagonal = self.diagonal * (f[..., :, None] & f[..., None, :]) + np.eye(self.size) * ~f[..., None]
+        upper = self.upper * (f[:, :-1, :, None] & f[:, 1:, None, :])
+        rhs = self._split(moments) * f
+        try:
+            x = _block_tridiagonal(diagonal, upper, rhs)
+        except np.linalg.LinAlgError:
+            x = self._dense_pinv(free, moments)
+        x = x.reshape(x.shape[0], -1)[:, : free.shape[0]].T
+        return np.where(free, x, 0.0)
+
+    def _dense_pinv(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
+        """Least-norm solutions of (singular) passive systems, (columns x k)."""
+        systems = self.gram * (free.T[:, :, None] & free.T[:, None, :]) + np.eye(free.shape[0]) * ~free.T[:, None, :]
+        return (np.linalg.pinv(systems) @ (moments * free).T[:, :, None])[:, :, 0]
+
+
+def _block_tridiagonal(diagonal: np.ndarray, upper: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve symmetric block-tridiagonal systems (batch x blocks x size x size diagonal blocks, the
+    blocks above them, batch x blocks x size right-hand sides) by block Gaussian elimination."""
+    blocks = diagonal.shape[1]
+    pivot, carry = diagonal[:, 0], rhs[:, 0]
+    eliminated = []
+    for i in range(blocks - 1):
+        step = np.linalg.solve(pivot, np.concatenate([upper[:, i], carry[..., None]], axis=-1))
+        eliminated.append(step)
+        lower = upper[:, i].transpose(0, 2, 1)
+        pivot = diagonal[:, i + 1] - lower @ step[..., :-1]
+        carry = rhs[:, i + 1] - (lower @ step[..., -1:])[..., 0]
+    x = [np.linalg.solve(pivot, carry[..., None])[..., 0]]
+    for step in reversed(eliminated):
+        x.append(step[..., -1] - (step[..., :-1] @ x[-1][..., None])[..., 0])
+    return np.stack(x[::-1], axis=1)
 
 
 def shape_correlation(residual: np.ndarray, shape: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
