@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import solveh_banded
 from scipy.optimize import nnls
 
 
@@ -103,64 +104,34 @@ def _principal_pivoting(design: np.ndarray, targets: np.ndarray, gram: np.ndarra
 
 
 class _Banded:
-    """A Gram matrix as a block-tridiagonal matrix (blocks at least as wide as its bandwidth), whose
-    systems restricted to passive sets are solved for many columns at once by block elimination."""
+    """A banded Gram matrix whose systems restricted to passive sets are solved for many columns at
+    once: as one banded system (LAPACK's banded Cholesky), block-diagonal over the columns."""
 
-    def __init__(self, gram: np.ndarray, min_block: int = 8) -> None:
-        k = gram.shape[0]
-        rows, cols = np.nonzero(gram)
-        self.size = min(k, max(min_block, int(np.abs(rows - cols).max(initial=0))))
-        self.blocks = -(-k // self.size)
-        padded = np.eye(self.blocks * self.size)
-        padded[:k, :k] = gram
+    def __init__(self, gram: np.ndarray) -> None:
         self.gram = gram
-        tiles = padded.reshape(self.blocks, self.size, self.blocks, self.size).transpose(0, 2, 1, 3)
-        index = np.arange(self.blocks)
-        self.diagonal = tiles[index, index]
-        self.upper = tiles[index[:-1], index[1:]]
-
-    def _split(self, values: np.ndarray) -> np.ndarray:
-        """(k x columns) values as (columns x blocks x block size), padded with zeros."""
-        padded = np.zeros((self.blocks * self.size, values.shape[1]), values.dtype)
-        padded[: values.shape[0]] = values
-        return padded.T.reshape(-1, self.blocks, self.size)
+        rows, cols = np.nonzero(gram)
+        self.width = int(np.abs(rows - cols).max(initial=0))
+        self.bands = np.stack([np.concatenate([np.zeros(d), np.diagonal(gram, d)]) for d in range(self.width, -1, -1)])
 
     def solve(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
         """Solutions (k x columns) of the Gram systems on each column's passive set ``free`` (held
         variables are zero) with right-hand sides ``moments``."""
-        f = self._split(free)
-        diagonal = self.diagonal * (f[..., :, None] & f[..., None, :]) + np.eye(self.size) * ~f[..., None]
-        upper = self.upper * (f[:, :-1, :, None] & f[:, 1:, None, :])
-        rhs = self._split(moments) * f
+        k, n = free.shape
+        on = free.T.astype(float)
+        upper = np.zeros((self.width + 1, n, k))
+        for d in range(1, self.width + 1):
+            upper[self.width - d, :, d:] = self.bands[self.width - d, d:] * on[:, d:] * on[:, :-d]
+        upper[self.width] = np.where(free.T, self.bands[self.width], 1.0)
         try:
-            x = _block_tridiagonal(diagonal, upper, rhs)
+            x = solveh_banded(upper.reshape(self.width + 1, -1), (moments.T * on).ravel(), overwrite_ab=True, overwrite_b=True, check_finite=False)
         except np.linalg.LinAlgError:
             x = self._dense_pinv(free, moments)
-        x = x.reshape(x.shape[0], -1)[:, : free.shape[0]].T
-        return np.where(free, x, 0.0)
+        return np.where(free, x.reshape(n, k).T, 0.0)
 
     def _dense_pinv(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
-        """Least-norm solutions of (singular) passive systems, (columns x k)."""
+        """Least-norm solutions (columns x k) of singular passive systems."""
         systems = self.gram * (free.T[:, :, None] & free.T[:, None, :]) + np.eye(free.shape[0]) * ~free.T[:, None, :]
         return (np.linalg.pinv(systems) @ (moments * free).T[:, :, None])[:, :, 0]
-
-
-def _block_tridiagonal(diagonal: np.ndarray, upper: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve symmetric block-tridiagonal systems (batch x blocks x size x size diagonal blocks, the
-    blocks above them, batch x blocks x size right-hand sides) by block Gaussian elimination."""
-    blocks = diagonal.shape[1]
-    pivot, carry = diagonal[:, 0], rhs[:, 0]
-    eliminated = []
-    for i in range(blocks - 1):
-        step = np.linalg.solve(pivot, np.concatenate([upper[:, i], carry[..., None]], axis=-1))
-        eliminated.append(step)
-        lower = upper[:, i].transpose(0, 2, 1)
-        pivot = diagonal[:, i + 1] - lower @ step[..., :-1]
-        carry = rhs[:, i + 1] - (lower @ step[..., -1:])[..., 0]
-    x = [np.linalg.solve(pivot, carry[..., None])[..., 0]]
-    for step in reversed(eliminated):
-        x.append(step[..., -1] - (step[..., :-1] @ x[-1][..., None])[..., 0])
-    return np.stack(x[::-1], axis=1)
 
 
 def shape_correlation(residual: np.ndarray, shape: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
