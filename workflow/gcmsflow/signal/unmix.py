@@ -111,22 +111,24 @@ class _Banded:
         self.gram = gram
         rows, cols = np.nonzero(gram)
         self.width = int(np.abs(rows - cols).max(initial=0))
-        self.bands = np.stack([np.concatenate([np.zeros(d), np.diagonal(gram, d)]) for d in range(self.width, -1, -1)])
 
     def solve(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
         """Solutions (k x columns) of the Gram systems on each column's passive set ``free`` (held
-        variables are zero) with right-hand sides ``moments``."""
+        variables are zero) with right-hand sides ``moments``; the system holds the free variables
+        only, column after column, so that its band is no wider than the Gram matrix's."""
         k, n = free.shape
-        on = free.T.astype(float)
-        upper = np.zeros((self.width + 1, n, k))
-        for d in range(1, self.width + 1):
-            upper[self.width - d, :, d:] = self.bands[self.width - d, d:] * on[:, d:] * on[:, :-d]
-        upper[self.width] = np.where(free.T, self.bands[self.width], 1.0)
+        column, variable = np.divmod(np.flatnonzero(free.T), k)
+        upper = np.zeros((self.width + 1, variable.size))
+        upper[self.width] = self.gram[variable, variable]
+        for d in range(1, min(self.width, variable.size - 1) + 1):
+            near = (column[d:] == column[:-d]) & (variable[d:] - variable[:-d] <= self.width)
+            upper[self.width - d, d:] = np.where(near, self.gram[variable[:-d], variable[d:]], 0.0)
+        solution = np.zeros((n, k))
         try:
-            x = solveh_banded(upper.reshape(self.width + 1, -1), (moments.T * on).ravel(), overwrite_ab=True, overwrite_b=True, check_finite=False)
+            solution[free.T] = solveh_banded(upper, moments.T[free.T], overwrite_ab=True, overwrite_b=True, check_finite=False)
         except np.linalg.LinAlgError:
-            x = self._dense_pinv(free, moments)
-        return np.where(free, x.reshape(n, k).T, 0.0)
+            solution = self._dense_pinv(free, moments)
+        return np.where(free, solution.T, 0.0)
 
     def _dense_pinv(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
         """Least-norm solutions (columns x k) of singular passive systems."""
