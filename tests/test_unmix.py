@@ -29,3 +29,11 @@ def test_nnls_columns_of_a_big_banded_group_equal_scipy_column_by_column() -> No
     assert (unconstrained < 0).any(axis=0).all()  # every column needs the pivoting
     assert agrees(nnls_columns(design, targets), expected)
     assert not agrees(np.clip(unconstrained, 0.0, None), expected)  # the comparison can fail
+
+
+def test_nnls_columns_with_one_or_no_passive_variable_equal_scipy() -> None:
+    design = np.array([[1.0, 0.0], [0.8, 0.3], [0.3, 0.8], [0.0, 1.0]])  # two overlapping model peaks
+    targets = design @ np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, -1.0]])  # one, the other, none positive
+    expected = np.stack([nnls(design, t)[0] for t in targets.T], axis=1)
+    assert all(agrees(nnls_columns(design, targets[:, [j]]), expected[:, [j]]) for j in range(3))
+    assert (expected[:, 2] == 0).all() and (expected[:, :2] > 0).sum() == 2

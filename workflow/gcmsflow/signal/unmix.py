@@ -117,12 +117,15 @@ class _Banded:
         variables are zero) with right-hand sides ``moments``; the system holds the free variables
         only, column after column, so that its band is no wider than the Gram matrix's."""
         k, n = free.shape
+        if not free.any():
+            return np.zeros((k, n))
         column, variable = np.divmod(np.flatnonzero(free.T), k)
-        upper = np.zeros((self.width + 1, variable.size))
-        upper[self.width] = self.gram[variable, variable]
-        for d in range(1, min(self.width, variable.size - 1) + 1):
+        band = min(self.width, variable.size - 1)
+        upper = np.zeros((band + 1, variable.size))
+        upper[band] = self.gram[variable, variable]
+        for d in range(1, band + 1):
             near = (column[d:] == column[:-d]) & (variable[d:] - variable[:-d] <= self.width)
-            upper[self.width - d, d:] = np.where(near, self.gram[variable[:-d], variable[d:]], 0.0)
+            upper[band - d, d:] = np.where(near, self.gram[variable[:-d], variable[d:]], 0.0)
         solution = np.zeros((n, k))
         try:
             solution[free.T] = solveh_banded(upper, moments.T[free.T], overwrite_ab=True, overwrite_b=True, check_finite=False)
