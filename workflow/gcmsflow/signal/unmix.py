@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import solveh_banded
 from scipy.optimize import nnls
 
 
@@ -52,53 +53,90 @@ def unmix(corrected: np.ndarray, noise: np.ndarray, group: list[Model]) -> tuple
 
 def nnls_columns(design: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Non-negative least squares ``design @ x ~ targets[:, j]`` for every column j at once: the
-    unconstrained least-squares solution where it is non-negative, active-set steps elsewhere."""
+    unconstrained least-squares solution where it is non-negative, block principal pivoting elsewhere."""
     gram, moments = design.T @ design, design.T @ targets
     best = np.linalg.pinv(gram) @ moments
     todo = np.flatnonzero((best < 0).any(axis=0))
-    best[:, todo] = _active_sets(design, targets[:, todo], gram, moments[:, todo], best[:, todo] > 0)
+    best[:, todo] = _principal_pivoting(design, targets[:, todo], gram, moments[:, todo], best[:, todo] > 0)
     return best
 
 
-def _active_sets(design: np.ndarray, targets: np.ndarray, gram: np.ndarray, moments: np.ndarray, passive: np.ndarray, rounds: int = 10) -> np.ndarray:
-    """NNLS for many columns at once by active-set steps, starting from the given passive sets.
+def _principal_pivoting(design: np.ndarray, targets: np.ndarray, gram: np.ndarray, moments: np.ndarray, passive: np.ndarray, rounds: int = 50) -> np.ndarray:
+    """NNLS for many columns at once by block principal pivoting (Kim & Park 2011), from the given
+    passive sets.
 
-    Each round solves every open column's normal equations on its passive set (one batched solve),
-    drops the variables that turned negative and, where none did, adds the one that most violates
-    the optimality (KKT) conditions. A column is done when its solution is non-negative and meets
-    KKT, which makes it the NNLS optimum; columns still open after ``rounds`` go to scipy's nnls.
+    Each round solves every open column's normal equations on its passive set (:class:`_Banded`)
+    and exchanges all variables that break feasibility: negative passive ones and held ones whose
+    gradient says they would lower the residual. Where the number of such variables stops falling
+    for three rounds, only the last of them is exchanged, which guarantees termination. A column is
+    done when none is left (the NNLS optimum); columns still open after ``rounds`` go to scipy's nnls.
     """
     k, n = passive.shape
     solution = np.zeros((k, n))
     open_ = np.ones(n, bool)
     tolerance = 1e-10 * np.maximum(np.abs(moments).max(axis=0), 1e-300)
-    diagonal = np.arange(k)
+    fewest = np.full(n, k + 1)
+    chances = np.full(n, 3)
+    system = _Banded(gram)
     for _ in range(rounds):
         columns = np.flatnonzero(open_)
         if columns.size == 0:
             break
-        free = passive[:, columns].T  # open columns x variables
-        systems = gram[None, :, :] * (free[:, :, None] & free[:, None, :])
-        systems[:, diagonal, diagonal] += ~free  # variables held at zero: identity rows
-        rhs = (moments[:, columns].T * free)[:, :, None]
-        try:
-            trial = np.linalg.solve(systems, rhs)[:, :, 0].T
-        except np.linalg.LinAlgError:
-            trial = (np.linalg.pinv(systems) @ rhs)[:, :, 0].T
-        trial[~free.T] = 0.0
-        negative = (trial < 0) & free.T
-        gradient = np.where(free.T, -np.inf, moments[:, columns] - gram @ trial)
-        violated = gradient.max(axis=0) > tolerance[columns]
-        done = ~negative.any(axis=0) & ~violated
+        free = passive[:, columns]
+        trial = system.solve(free, moments[:, columns])
+        gradient = moments[:, columns] - gram @ trial
+        infeasible = np.where(free, trial < 0, gradient > tolerance[columns])
+        count = infeasible.sum(axis=0)
+        done = count == 0
         solution[:, columns[done]] = trial[:, done]
         open_[columns[done]] = False
-        shrink = negative.any(axis=0)
-        passive[:, columns[shrink]] &= ~negative[:, shrink]
-        grow = ~shrink & violated
-        passive[np.argmax(gradient[:, grow], axis=0), columns[grow]] = True
+        fewer = count < fewest[columns]
+        fewest[columns[fewer]] = count[fewer]
+        chances[columns] = np.where(fewer, 3, chances[columns] - 1)
+        single = ~done & (chances[columns] < 0)
+        last = k - 1 - np.argmax(infeasible[::-1, single], axis=0)
+        infeasible[:, single] = False
+        infeasible[last, np.flatnonzero(single)] = True
+        passive[:, columns] ^= infeasible
     for j in np.flatnonzero(open_):
         solution[:, j] = nnls(design, targets[:, j])[0]
     return solution
+
+
+class _Banded:
+    """A banded Gram matrix whose systems restricted to passive sets are solved for many columns at
+    once: as one banded system (LAPACK's banded Cholesky), block-diagonal over the columns."""
+
+    def __init__(self, gram: np.ndarray) -> None:
+        self.gram = gram
+        rows, cols = np.nonzero(gram)
+        self.width = int(np.abs(rows - cols).max(initial=0))
+
+    def solve(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
+        """Solutions (k x columns) of the Gram systems on each column's passive set ``free`` (held
+        variables are zero) with right-hand sides ``moments``; the system holds the free variables
+        only, column after column, so that its band is no wider than the Gram matrix's."""
+        k, n = free.shape
+        if not free.any():
+            return np.zeros((k, n))
+        column, variable = np.divmod(np.flatnonzero(free.T), k)
+        band = min(self.width, variable.size - 1)
+        upper = np.zeros((band + 1, variable.size))
+        upper[band] = self.gram[variable, variable]
+        for d in range(1, band + 1):
+            near = (column[d:] == column[:-d]) & (variable[d:] - variable[:-d] <= self.width)
+            upper[band - d, d:] = np.where(near, self.gram[variable[:-d], variable[d:]], 0.0)
+        solution = np.zeros((n, k))
+        try:
+            solution[free.T] = solveh_banded(upper, moments.T[free.T], overwrite_ab=True, overwrite_b=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            solution = self._dense_pinv(free, moments)
+        return np.where(free, solution.T, 0.0)
+
+    def _dense_pinv(self, free: np.ndarray, moments: np.ndarray) -> np.ndarray:
+        """Least-norm solutions (columns x k) of singular passive systems."""
+        systems = self.gram * (free.T[:, :, None] & free.T[:, None, :]) + np.eye(free.shape[0]) * ~free.T[:, None, :]
+        return (np.linalg.pinv(systems) @ (moments * free).T[:, :, None])[:, :, 0]
 
 
 def shape_correlation(residual: np.ndarray, shape: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
