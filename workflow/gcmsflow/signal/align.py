@@ -42,6 +42,7 @@ class AlignParams:
 
 
 LANDMARK_WIDENING = 3.0  # landmarks are grouped with this many times the window
+LANDMARK_SHARE, LANDMARK_MIN = 0.3, 50  # ... among each run's strongest components: this share by area, at least this many
 CARRIER_RATIO = 4.0  # a neighbour holding a feature's quant ion this many times stronger carries its compound
 
 
@@ -79,6 +80,14 @@ def unit_vectors(counts: np.ndarray, mz: np.ndarray, values: np.ndarray) -> tupl
     return starts, mz, root
 
 
+def strongest(samples: np.ndarray, area: np.ndarray, share: float, at_least: int) -> np.ndarray:
+    """Mask of each run's ``share`` strongest components by area, at least its ``at_least`` strongest."""
+    frame = pd.DataFrame({"sample": samples, "area": area})
+    rank = frame.groupby("sample", sort=False)["area"].rank(method="first", ascending=False)
+    size = frame.groupby("sample", sort=False)["area"].transform("size")
+    return (rank <= np.maximum(at_least, np.ceil(share * size))).to_numpy()
+
+
 def group_components(
     components: pd.DataFrame, coordinate: str, window: float, min_similarity: float, spectra: tuple | None = None, positions: np.ndarray | None = None
 ) -> np.ndarray:
@@ -90,39 +99,46 @@ def group_components(
     starts, ions_all, values_all = unit_vectors(*(spectra or parse_spectra(components["spectrum"].tolist())))
     labels = np.full(len(components), -1)
     consensus = _Consensus(len(runs), int(ions_all.max(initial=0)) + 1, min(len(components), 4096) or 1)
-    active = np.zeros(0, dtype=np.int64)  # open features, in order of creation
-    centre = np.zeros(0)  # their mean positions
+    active = np.zeros(64, dtype=np.int64)  # open features (the first n_open), in order of creation
+    centre = np.zeros(64)  # their mean positions
+    n_open = 0
     position_sum: list[float] = []
     n_members: list[int] = []
     for i in order:
         x = positions[i]
-        if centre.size and centre.min() < x - window:
-            open_ = centre >= x - window
-            active, centre = active[open_], centre[open_]
+        if n_open and centre[:n_open].min() < x - window:
+            open_ = centre[:n_open] >= x - window
+            kept = int(open_.sum())
+            active[:kept], centre[:kept] = active[:n_open][open_], centre[:n_open][open_]
+            n_open = kept
         ions, values = ions_all[starts[i] : starts[i + 1]], values_all[starts[i] : starts[i + 1]]
-        best, best_dot = -1, 0.0
-        if active.size:
-            dots = consensus.vectors[active[:, None], ions] @ values
-            cosine = dots / np.sqrt(np.maximum(consensus.norm2[active], 1e-24))
-            distance = np.abs(centre - x)
+        slot, best_dot = -1, 0.0
+        if n_open:
+            candidates = active[:n_open]
+            dots = consensus.vectors[candidates[:, None], ions] @ values
+            cosine = dots / np.sqrt(np.maximum(consensus.norm2[candidates], 1e-24))
+            distance = np.abs(centre[:n_open] - x)
             score = np.where(
-                (cosine >= min_similarity) & (distance <= window) & ~consensus.runs[active, samples[i]],
+                (cosine >= min_similarity) & (distance <= window) & ~consensus.runs[candidates, samples[i]],
                 cosine - 0.05 * distance / window,
                 -np.inf,
             )
             k = int(np.argmax(score))
             if score[k] > min_similarity:
-                best, best_dot = int(active[k]), float(dots[k])
-        if best < 0:
-            best = consensus.new()
-            active, centre = np.append(active, best), np.append(centre, x)
+                slot, best_dot = k, float(dots[k])
+        if slot < 0:
+            if n_open == active.size:
+                active, centre = np.concatenate([active, active]), np.concatenate([centre, centre])
+            slot, n_open = n_open, n_open + 1
+            active[slot], centre[slot] = consensus.new(), x
             position_sum.append(0.0)
             n_members.append(0)
+        best = int(active[slot])
         consensus.add(best, ions, values, best_dot)
         consensus.runs[best, samples[i]] = True
         position_sum[best] += x
         n_members[best] += 1
-        centre[active == best] = position_sum[best] / n_members[best]
+        centre[slot] = position_sum[best] / n_members[best]
         labels[i] = best
     return labels
 
@@ -147,7 +163,9 @@ def align(components: pd.DataFrame, run_order: list[str], calibrated: bool, para
     samples = components["sample"].to_numpy()
     corrections = pd.DataFrame(columns=CORRECTION_COLUMNS)
     if params.correct_retention and components["sample"].nunique() > 1:
-        wide = group_components(components, coordinate, LANDMARK_WIDENING * window, params.landmark_similarity, spectra)
+        strong = strongest(components["sample"].to_numpy(), components["area"].to_numpy(float), LANDMARK_SHARE, LANDMARK_MIN)
+        wide = np.full(len(components), -1)
+        wide[strong] = group_components(components[strong], coordinate, LANDMARK_WIDENING * window, params.landmark_similarity)
         positions, corrections, window = correct_retention(positions, samples, wide, window, params.landmark_fraction, params.warp_span)
     labels = group_components(components, coordinate, window, params.min_similarity, spectra, positions)
     codes = pd.factorize(components["sample"])[0]

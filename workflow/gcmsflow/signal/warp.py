@@ -51,9 +51,10 @@ def typical(deviations: np.ndarray) -> float:
 
 
 def landmark_deviations(positions: np.ndarray, samples: np.ndarray, labels: np.ndarray, n_runs: int, fraction: float) -> pd.DataFrame:
-    """Per member of a landmark group (members in >= ``fraction`` of ``n_runs`` runs): row, sample, position,
-    and deviation from the group's median position."""
+    """Per member of a landmark group (members in >= ``fraction`` of ``n_runs`` runs; label -1: in none): row,
+    sample, position, and deviation from the group's median position."""
     frame = pd.DataFrame({"row": np.arange(labels.size), "sample": samples, "x": positions, "group": labels})
+    frame = frame[frame["group"] >= 0]  # components left out of the landmark grouping
     occupancy = frame.groupby("group")["sample"].nunique()
     frame = frame[frame["group"].isin(occupancy.index[occupancy >= max(2, int(np.ceil(fraction * n_runs)))])]
     centre = frame.groupby("group")["x"].transform("median")
