@@ -47,7 +47,8 @@ CARRIER_RATIO = 4.0  # a neighbour holding a feature's quant ion this many times
 
 
 class _Consensus:
-    """Running consensus spectra of features (rows of growing matrices), their norms and runs."""
+    """Running consensus spectra of features (rows of matrices with room for one feature per component,
+    zero-filled lazily by the system, so only the rows used take memory), their norms and runs."""
 
     def __init__(self, n_runs: int, n_mz: int, capacity: int) -> None:
         self.vectors = np.zeros((capacity, n_mz))
@@ -56,10 +57,6 @@ class _Consensus:
         self.size = 0
 
     def new(self) -> int:
-        if self.size == self.vectors.shape[0]:
-            self.vectors = np.vstack([self.vectors, np.zeros_like(self.vectors)])
-            self.norm2 = np.concatenate([self.norm2, np.zeros_like(self.norm2)])
-            self.runs = np.vstack([self.runs, np.zeros_like(self.runs)])
         self.size += 1
         return self.size - 1
 
@@ -98,7 +95,7 @@ def group_components(
     samples, runs = pd.factorize(components["sample"])
     starts, ions_all, values_all = unit_vectors(*(spectra or parse_spectra(components["spectrum"].tolist())))
     labels = np.full(len(components), -1)
-    consensus = _Consensus(len(runs), int(ions_all.max(initial=0)) + 1, min(len(components), 4096) or 1)
+    consensus = _Consensus(len(runs), int(ions_all.max(initial=0)) + 1, len(components))  # a component opens at most one feature
     active = np.zeros(64, dtype=np.int64)  # open features (the first n_open), in order of creation
     centre = np.zeros(64)  # their mean positions
     n_open = 0
