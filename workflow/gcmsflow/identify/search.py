@@ -69,11 +69,16 @@ def detection_floors(queries: np.ndarray) -> np.ndarray:
     return np.maximum(0.01, np.divide(weakest, top, out=np.ones_like(top), where=top > 0))
 
 
+def expected_ions(spectra: np.ndarray, floor: float) -> np.ndarray:
+    """Per library spectrum (rows), its ions at >= ``floor`` of its base peak."""
+    spectra = np.asarray(spectra, dtype=np.float32)
+    return (spectra >= np.float32(floor) * spectra.max(axis=1, keepdims=True)) & (spectra > 0)
+
+
 def matched_share(present: np.ndarray, spectra: np.ndarray, floor: float) -> np.ndarray:
     """Per library spectrum (rows), the share of its ions at >= ``floor`` of its base peak that the
     query has (``present``: the query's ions, over m/z)."""
-    spectra = np.asarray(spectra, dtype=np.float32)
-    expected = (spectra >= np.float32(floor) * spectra.max(axis=1, keepdims=True)) & (spectra > 0)
+    expected = expected_ions(spectra, floor)
     return (expected & present).sum(axis=1) / np.maximum(expected.sum(axis=1), 1)
 
 
@@ -93,7 +98,11 @@ def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) 
     with np.errstate(divide="ignore", invalid="ignore"):
         forward = np.where(q_norm * lib_norm > 0, dot / (q_norm * lib_norm), 0.0)
         reverse = np.where(restricted * lib_norm > 0, dot / (restricted * lib_norm), 0.0)
-    matched = np.array([matched_share(row > 0, library, floor) for row, floor in zip(queries, detection_floors(queries))])
+    floors, present = detection_floors(queries), (queries > 0).astype(np.float64)
+    matched = np.zeros((len(queries), len(library)))
+    for floor in np.unique(floors):  # one library mask per distinct floor, not per query
+        rows, expected = floors == floor, expected_ions(library, floor).astype(np.float64)
+        matched[rows] = (present[rows] @ expected.T) / np.maximum(expected.sum(axis=1), 1)[None, :]
     return {"forward": forward, "reverse": np.clip(reverse, 0.0, 1.0), "matched": matched}
 
 
