@@ -31,6 +31,12 @@ def test_methods_follow_the_config() -> None:
     text = methods_paragraph(StudySettings.from_config(changed), PROVENANCE)
     assert "No drift correction" in text and "D-ratio" not in text and "QC RSD below" not in text and "welch test" in text
     assert "within 5 RI units" in methods_paragraph(SETTINGS, PROVENANCE) and "per batch" in methods_paragraph(SETTINGS, PROVENANCE)
+    default = methods_paragraph(SETTINGS, PROVENANCE)
+    assert "at most 2 scans apart with alike spectra (cosine ≥ 0.9)" in default and "a co-eluting neighbour's component carried" in default
+    assert "the feature's ions ≥ 5 % and the entry's ≥ 10 % of base" in default
+    unchecked = copy.deepcopy(CONFIG)
+    unchecked["annotate"]["mass_check_percent"] = None
+    assert "molecular-ion region" not in methods_paragraph(StudySettings.from_config(unchecked), PROVENANCE)
     uncalibrated = methods_paragraph(SETTINGS, PROVENANCE, calibrated=False)
     assert "within 2 s" in uncalibrated and "RI units" not in uncalibrated and "No retention-index ladder" in uncalibrated
 

@@ -213,16 +213,24 @@ def methods_paragraph(settings: StudySettings, provenance: dict, calibrated: boo
         f"detected per ion (Savitzky–Golay window {detect.smooth_window_scans} scans, running-minimum baseline over "
         f"{detect.baseline_window_s:g} s, S/N ≥ {detect.min_sn:g} against each ion's noise in "
         f"{detect.noise_window_s:g} s blocks of the run, spikes up to {detect.max_spike_width_s:g} s wide "
-        f"flattened first) and co-eluting compounds unmixed by non-negative least squares; an ion joined a component only if "
-        f"its trace correlated with the component's peak shape (r ≥ {detect.min_shape_corr:g}). "
+        f"flattened first) and co-eluting compounds unmixed by non-negative least squares; model peaks at most "
+        f"{detect.twin_scans} scans apart with alike spectra (cosine ≥ {detect.twin_cosine:g}) were taken as one compound, and an ion "
+        f"joined a component only if its trace correlated with the component's peak shape (r ≥ {detect.min_shape_corr:g}). "
         + ri_sentence(settings.ri, calibrated) +
         (f"Components were aligned within {align.ri_window:g} RI units" if calibrated else f"Components were aligned within {align.rt_window_s:g} s")
         + f" (spectral cosine ≥ {align.min_similarity:g}"
         + (", after each run was warped onto the study's retention scale from landmark compounds" if align.correct_retention else "")
         + ") "
-        f"and missing cells re-integrated on the feature's quant ion. Spectra were matched against {escape(settings.library)} "
+        f"and missing cells, and cells whose quant ion a co-eluting neighbour's component carried, re-integrated on the "
+        f"feature's quant ion. Spectra were matched against {escape(settings.library)} "
         f"by weighted dot product ((m/z)^{annotate.mz_power:g}·I^{annotate.intensity_power:g}) with a "
-        f"Gaussian RI penalty (σ = {annotate.ri_sigma:g}). Features whose blank mean reached "
+        f"Gaussian RI penalty (σ = {annotate.ri_sigma:g})"
+        + (
+            f"; a match had to agree on the molecular-ion region (the feature's ions ≥ {annotate.mass_check_percent:g} % and the "
+            f"entry's ≥ {annotate.mass_check_entry_percent:g} % of base, within {annotate.mass_check_window_mz:g} m/z of the highest)"
+            if annotate.mass_check_percent is not None else ""
+        )
+        + f". Features whose blank mean reached "
         f"{normalize.blank_ratio:.0%} of the sample mean were removed. "
         + (
             f"Signal drift was corrected per batch by LOWESS of log2 area on injection order fitted to the pooled QCs "
