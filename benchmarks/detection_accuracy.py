@@ -132,6 +132,12 @@ def per_compound_r(features: pd.DataFrame, values: pd.DataFrame, owner: pd.Serie
     return out
 
 
+def default_test_q(y: np.ndarray, case: np.ndarray) -> np.ndarray:
+    """BH q-values of the default test (moderated t, case vs control) on log2 values ``y`` (rows x samples)."""
+    design = np.column_stack([np.ones_like(case), case])
+    return bh_qvalues(moderated_t_test(y, design, np.full(len(y), case.sum()), np.full(len(y), (1 - case).sum()))["pvalue"].to_numpy())
+
+
 def peaks_oracle(areas: pd.DataFrame, compounds: pd.DataFrame, sheet: pd.DataFrame, case: np.ndarray, per_biomass: pd.DataFrame) -> tuple[np.ndarray, float]:
     """The true quant-ion areas (``areas``, compound x run) divided by the internal standard's and then by PQN
     factors against the pooled QCs' median: per compound the moderated t's q-value (NaN for the standard), and
@@ -143,7 +149,7 @@ def peaks_oracle(areas: pd.DataFrame, compounds: pd.DataFrame, sheet: pd.DataFra
     ratio = ratio.drop(index=ratio.index[standard])
     factors = ratio.div(ratio[qcs].median(axis=1), axis=0).median(axis=0)
     y = np.log2(ratio[samples] / factors[samples])
-    q = bh_qvalues(moderated_t_test(y.to_numpy(float), np.column_stack([np.ones_like(case), case]), np.full(len(y), case.sum()), np.full(len(y), (1 - case).sum()))["pvalue"].to_numpy())
+    q = default_test_q(y.to_numpy(float), case)
     truth = np.log2(per_biomass.loc[y.index, samples].astype(float))
     r = [np.corrcoef(y.loc[c], truth.loc[c])[0, 1] for c in y.index]
     return np.insert(q, standard, np.nan), float(np.median(r))
@@ -171,7 +177,7 @@ def workflow_figures(study: Path, workdir: Path, seed: int) -> dict[str, float]:
     called = owner.reindex(tests.index[tests["qvalue"] < ALPHA]).fillna(-1).astype(int)
     case = (runs["group"] == CASE).to_numpy(float)
     y = np.log2(per_biomass.reindex(compounds["compound_id"]).to_numpy(float))
-    oracle = bh_qvalues(moderated_t_test(y, np.column_stack([np.ones_like(case), case]), np.full(len(y), case.sum()), np.full(len(y), (1 - case).sum()))["pvalue"].to_numpy())
+    oracle = default_test_q(y, case)
     truly = compounds["log2fc"].to_numpy() != 0
     peaks_q, peaks_r = peaks_oracle(areas.reindex(compounds["compound_id"]), compounds, sheet, case, per_biomass.reindex(compounds["compound_id"]))
     return {"per_compound": per_compound.sum() / max((per_compound > 0).sum(), 1), "r_area": float(np.median(r_area)), "r_abund": float(np.median(r_abund)),

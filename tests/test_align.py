@@ -69,7 +69,7 @@ def test_a_cell_whose_quant_ion_a_co_eluting_neighbour_carries_is_left_to_gap_fi
     proline's and is emptied; the neighbour's 142 is not another feature's quant ion, so elsewhere nothing moves."""
     iso, pro, thr = {158: 100.0, 73: 80.0, 218: 20.0}, {142: 100.0, 73: 50.0, 216: 10.0}, {117: 100.0, 73: 90.0, 291: 20.0}
     rows = []
-    for k, sample in enumerate(["s1", "s2", "s3"]):
+    for sample in ["s1", "s2", "s3"]:
         parts = [(1300.0, iso, 158), (1302.5, pro, 142)] if sample != "s3" else [(1300.0, iso | {142: 95.0, 216: 9.0}, 158), (1302.5, thr | {142: 8.0}, 117)]
         for n, (ri, spectrum, quant) in enumerate(parts):
             mz = np.array(sorted(spectrum))

@@ -8,9 +8,9 @@ intense, least shared ion), and every ion in an overlapping window is unmixed on
 peaks by non-negative least squares (``unmix.py``), so ions shared by co-eluting compounds are
 split between them. A model peak reaches as far as its trace falls, past rises within the noise;
 two model peaks a scan or two apart with alike spectra are one compound, kept once. An ion joins a
-component only if its own part of the signal has the model peak's shape. A component keeps its deconvoluted spectrum (areas per nominal m/z), a quant ion
-(intense and selective, not a TMS or bleed ion where avoidable), area, height and S/N (against
-the local noise).
+component only if its own part of the signal has the model peak's shape. A component keeps its
+deconvoluted spectrum (areas per nominal m/z), a quant ion (intense and selective, not a TMS or
+bleed ion where avoidable), area, height and S/N (against the local noise).
 """
 
 from __future__ import annotations
