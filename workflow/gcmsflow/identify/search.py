@@ -60,26 +60,22 @@ def weighted(matrix: np.ndarray, mz_power: float, intensity_power: float) -> np.
     return powered * np.arange(matrix.shape[1], dtype=np.float32) ** np.float32(mz_power)
 
 
+MIN_FLOOR = 0.01  # entry ions under this share of the base peak never count to the matched fraction
+
+
 def detection_floors(queries: np.ndarray) -> np.ndarray:
-    """Per query its weakest recorded ion as a share of its base peak, at least 1 %: library ions
-    below it could not have been seen in this query."""
+    """Per query its weakest recorded ion as a share of its base peak, at least ``MIN_FLOOR``: library
+    ions below it could not have been seen in this query."""
     queries = np.asarray(queries, dtype=np.float64)
     top = queries.max(axis=1)
     weakest = np.where(queries > 0, queries, np.inf).min(axis=1)
-    return np.maximum(0.01, np.divide(weakest, top, out=np.ones_like(top), where=top > 0))
+    return np.maximum(MIN_FLOOR, np.divide(weakest, top, out=np.ones_like(top), where=top > 0))
 
 
 def expected_ions(spectra: np.ndarray, floor: float) -> np.ndarray:
     """Per library spectrum (rows), its ions at >= ``floor`` of its base peak."""
     spectra = np.asarray(spectra, dtype=np.float32)
     return (spectra >= np.float32(floor) * spectra.max(axis=1, keepdims=True)) & (spectra > 0)
-
-
-def matched_share(present: np.ndarray, spectra: np.ndarray, floor: float) -> np.ndarray:
-    """Per library spectrum (rows), the share of its ions at >= ``floor`` of its base peak that the
-    query has (``present``: the query's ions, over m/z)."""
-    expected = expected_ions(spectra, floor)
-    return (expected & present).sum(axis=1) / np.maximum(expected.sum(axis=1), 1)
 
 
 def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) -> dict[str, np.ndarray]:
@@ -108,10 +104,11 @@ def score_matrix(queries: np.ndarray, library: np.ndarray, params: MatchParams) 
 
 @dataclass(frozen=True)
 class EntryStats:
-    """Per library entry: largest intensity and norm of the weighted spectrum."""
+    """Per library entry: largest intensity, norm of the weighted spectrum, ions at >= ``MIN_FLOOR`` of the largest."""
 
     base: np.ndarray
     norm: np.ndarray
+    n_ions: np.ndarray
 
 
 def entry_stats(spectra: np.ndarray, params: MatchParams, lib_weighted: np.ndarray | None = None) -> EntryStats:
@@ -120,7 +117,8 @@ def entry_stats(spectra: np.ndarray, params: MatchParams, lib_weighted: np.ndarr
     base = spectra.max(axis=1)
     if lib_weighted is None:
         lib_weighted = weighted(spectra, params.mz_power, params.intensity_power)
-    return EntryStats(base, np.sqrt(np.einsum("ij,ij->i", lib_weighted, lib_weighted, dtype=np.float64)))
+    n_ions = expected_ions(spectra, MIN_FLOOR).sum(axis=1)
+    return EntryStats(base, np.sqrt(np.einsum("ij,ij->i", lib_weighted, lib_weighted, dtype=np.float64)), n_ions)
 
 
 def forward_blocks(queries: np.ndarray, library: np.ndarray, params: MatchParams, chunk_rows: int = 20000):
@@ -163,7 +161,7 @@ def forward_candidates(
     rows, entries, values = (np.concatenate(parts) for parts in (above_rows, above_entries, above_values))
     by_row = np.argsort(rows, kind="stable")
     split = np.searchsorted(rows[by_row], np.arange(1, len(queries)))
-    stats = EntryStats(*(np.concatenate([getattr(c, name) for c in chunk_stats]) for name in ("base", "norm")))
+    stats = EntryStats(*(np.concatenate([getattr(c, name) for c in chunk_stats]) for name in ("base", "norm", "n_ions")))
     return np.take_along_axis(best_idx, order, 1), np.split(entries[by_row], split), np.split(values[by_row], split), stats
 
 
@@ -178,9 +176,9 @@ def pair_scores(
     if stats is None:
         unique, inverse = np.unique(entries, return_inverse=True)
         local = entry_stats(library[unique], params)
-        base, norm = local.base[inverse], local.norm[inverse]
+        base, norm, n_ions = local.base[inverse], local.norm[inverse], local.n_ions[inverse]
     else:
-        base, norm = stats.base[entries], stats.norm[entries]
+        base, norm, n_ions = stats.base[entries], stats.norm[entries], stats.n_ions[entries]
     q_all, supported, alone = _query_parts(queries, params)
     floors = detection_floors(queries)
     mz_weight = np.arange(library.shape[1], dtype=np.float32) ** np.float32(params.mz_power)
@@ -200,7 +198,10 @@ def pair_scores(
         with np.errstate(divide="ignore", invalid="ignore"):
             forward[idx] = np.where(q_norm * norm[idx] > 0, dot / (q_norm * norm[idx]), 0.0)
             reverse[idx] = np.clip(np.where(restricted * norm[idx] > 0, dot / (restricted * norm[idx]), 0.0), 0.0, 1.0)
-        matched[idx] = matched_share(queries[r] > 0, library[entries[idx]], floors[r])
+        floor = np.float32(floors[r])
+        seen = ((raw >= floor * base[idx][:, None]) & (raw > 0)).sum(axis=1)  # the query's ions are its columns
+        expected = n_ions[idx] if floors[r] == MIN_FLOOR else expected_ions(library[entries[idx]], floors[r]).sum(axis=1)
+        matched[idx] = seen / np.maximum(expected, 1)
     delta = query_ri[rows] - ri[entries]
     has_ri = np.isfinite(delta)
     ri_term = np.where(has_ri, np.exp(-0.5 * (np.nan_to_num(delta) / params.ri_sigma) ** 2), params.no_ri_factor)
