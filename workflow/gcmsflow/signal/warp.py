@@ -1,9 +1,10 @@
 """Retention correction before grouping: each run's deviation from the study, learnt from landmarks.
 
 Injections drift against their batch's ladder by seconds (an offset and a slow stretch), more than a
-fixed RI window can absorb. Landmarks are compounds found confidently in most runs: each run's strongest
-components (``align.LANDMARK_SHARE``) are grouped once with a wide window and a strict spectral match, and groups holding a member in at least
-``landmark_fraction`` of the runs (one per run) are kept. A run's deviation at each landmark is its
+fixed RI window can absorb. Landmarks are compounds found confidently in most runs: each run's
+strongest components (``align.LANDMARK_SHARE``) are grouped once with a wide window and a strict
+spectral match, and groups holding a member in at least ``landmark_fraction`` of the runs (one per
+run) are kept. A run's deviation at each landmark is its
 member's position minus the landmark's median position; a LOWESS of these deviations on position
 (a straight offset where a run has fewer than ``MIN_LANDMARKS``) is the run's warp, subtracted from
 all its components before the final grouping. The spread of the landmark deviations left after the
